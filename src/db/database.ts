@@ -1,0 +1,55 @@
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as PgPrismaClient } from './generated/postgres/client.ts';
+import { PrismaClient } from './generated/sqlite/client.ts';
+import type { DatabaseTarget } from './target.ts';
+
+/**
+ * The Prisma client type the code is written against. Both providers' clients are generated
+ * from the same models (a test proves it), so the PostgreSQL client is used through this type.
+ */
+export type Db = PrismaClient;
+
+/** A connected database and what the rest of the code needs to know about it. */
+export interface Database {
+  prisma: Db;
+  provider: DatabaseTarget['provider'];
+  close(): Promise<void>;
+}
+
+/** SQLite durability: FULL survives power loss, NORMAL only process crashes (WAL mode). */
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+/** Options for {@link connectDatabase}. */
+export interface ConnectOptions {
+  sqliteSynchronous?: SqliteSynchronous;
+  /** Receives every SQL statement Prisma sends (used to count queries in tests and benchmarks). */
+  onQuery?: (sql: string) => void;
+}
+
+/** Opens the database through its Prisma driver adapter. Migrations are applied separately. */
+export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Database> {
+  const log = options.onQuery ? [{ emit: 'event' as const, level: 'query' as const }] : [];
+  if (target.provider === 'postgres') {
+    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: target.url }), log });
+    const prisma = client as unknown as Db;
+    if (options.onQuery) {
+      const onQuery = options.onQuery;
+      client.$on('query' as never, (e: { query: string }) => onQuery(e.query));
+    }
+    await prisma.$connect();
+    return { prisma, provider: 'postgres', close: () => prisma.$disconnect() };
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: target.file, timeout: 30_000 }), log });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    prisma.$on('query' as never, (e: { query: string }) => onQuery(e.query));
+  }
+  await prisma.$connect();
+  // WAL lets readers run beside the writer; `synchronous` must be set explicitly because
+  // better-sqlite3 reports FULL after the switch regardless of the compile-time default.
+  await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await prisma.$executeRawUnsafe(`PRAGMA synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return { prisma, provider: 'sqlite', close: () => prisma.$disconnect() };
+}

@@ -1,0 +1,205 @@
+import type { Agent } from '../db/models.ts';
+import { isUniqueViolation, jsonInput } from '../db/models.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
+import { type Connection, type PageArgs, paginate } from './pagination.ts';
+import { inScope, type Principal } from './principal.ts';
+import type { Resources } from './resources.ts';
+import { type CreateAgentInput, createAgentSchema, retryConfigSchema, type UpdateAgentInput, updateAgentSchema } from './schemas/agent.ts';
+import { parseInput } from './schemas/issues.ts';
+import type { AgentStatus } from './statuses.ts';
+
+/** Filters for listing agents. DELETED agents are listed only when asked for by status. */
+export interface AgentFilter {
+  status?: AgentStatus | null;
+  nameContains?: string | null;
+}
+
+/** Outcome of calling an agent's `/health` endpoint. Unreachable is a result, not an error. */
+export interface AgentHealth {
+  healthy: boolean;
+  statusCode: number | null;
+  responseTimeMs: number | null;
+  error: string | null;
+  checkedAt: Date;
+}
+
+/** How to find one agent: by id or by name (within the caller's workspace). */
+export type AgentLookup = { id: string } | { name: string };
+
+/** Agent registry: registration, lookup, listing and health checks, all scoped by principal. */
+export function createAgentService(res: Resources) {
+  const db = res.db.prisma;
+
+  async function assertNameFree(principal: Principal, name: string, exceptId?: string): Promise<void> {
+    const clash = await db.agent.findFirst({ where: { ...inScope(principal), name, deletedAt: null, NOT: { id: exceptId ?? '' } } });
+    if (clash) throw new ConflictError(`An agent named "${name}" already exists in this workspace`, 'name');
+  }
+
+  async function writeGuarded<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      // The pre-check can race with a concurrent insert; the live-name index decides.
+      if (isUniqueViolation(error)) throw new ConflictError(`An agent named "${name}" already exists in this workspace`, 'name');
+      throw error;
+    }
+  }
+
+  const service = {
+    /** Registers an agent; its name must be free among the workspace's live agents. */
+    async create(principal: Principal, input: CreateAgentInput): Promise<Agent> {
+      const data = parseInput(createAgentSchema, input);
+      await assertNameFree(principal, data.name);
+      return writeGuarded(data.name, () =>
+        db.agent.create({
+          data: {
+            ...inScope(principal),
+            name: data.name,
+            url: data.url,
+            description: data.description ?? null,
+            protocol: data.protocol,
+            authType: data.authType,
+            authConfig: data.authType === 'NONE' ? undefined : jsonInput(data.authConfig ?? undefined),
+            timeoutMs: data.timeoutMs,
+            retryConfig: retryConfigSchema.parse(data.retryConfig ?? {}),
+            metadata: jsonInput(data.metadata ?? undefined),
+          },
+        }),
+      );
+    },
+
+    /** Changes only the given fields; a deleted agent cannot be updated. */
+    async update(principal: Principal, id: string, input: UpdateAgentInput): Promise<Agent> {
+      const current = await service.getLive(principal, id);
+      const data = parseInput(updateAgentSchema, input);
+      if (data.name !== undefined && data.name !== current.name) await assertNameFree(principal, data.name, id);
+      const retry = data.retryConfig
+        ? retryConfigSchema.parse({ ...(current.retryConfig as object), ...data.retryConfig })
+        : undefined;
+      return writeGuarded(data.name ?? current.name, () =>
+        db.agent.update({
+          where: { id: current.id },
+          data: {
+            name: data.name,
+            url: data.url,
+            description: data.description,
+            protocol: data.protocol,
+            authType: data.authType,
+            // Switching to NONE drops the stored secret rather than keeping it around unused.
+            authConfig: data.authType === 'NONE' ? jsonInput(null) : jsonInput(data.authConfig ?? undefined),
+            timeoutMs: data.timeoutMs,
+            retryConfig: retry,
+            metadata: jsonInput(data.metadata),
+            status: data.status,
+          },
+        }) as Promise<Agent>,
+      );
+    },
+
+    /** Soft-deletes: the row stays (status DELETED) so past runs keep their agent. */
+    async remove(principal: Principal, id: string): Promise<Agent> {
+      const current = await service.getLive(principal, id);
+      const now = res.clock.now();
+      return db.agent.update({ where: { id: current.id }, data: { status: 'DELETED', deletedAt: now } });
+    },
+
+    /** Finds an agent by id or name; deleted agents are found by id only. */
+    async get(principal: Principal, lookup: AgentLookup): Promise<Agent> {
+      const where = 'id' in lookup ? { id: lookup.id } : { name: lookup.name, deletedAt: null };
+      const agent = await db.agent.findFirst({ where: { ...inScope(principal), ...where } });
+      if (!agent) throw new NotFoundError('Agent', 'id' in lookup ? `"${lookup.id}"` : `named "${lookup.name}"`);
+      return agent;
+    },
+
+    /** Like {@link get} by id, but a deleted agent counts as not found. */
+    async getLive(principal: Principal, id: string): Promise<Agent> {
+      const agent = await service.get(principal, { id });
+      if (agent.deletedAt) throw new NotFoundError('Agent', `"${id}"`);
+      return agent;
+    },
+
+    /** Lists agents newest first (or by name), keyset-paginated. */
+    async list(
+      principal: Principal,
+      filter: AgentFilter,
+      order: { field: 'name' | 'createdAt' | 'updatedAt'; direction: 'asc' | 'desc' },
+      page: PageArgs,
+    ): Promise<Connection<Agent>> {
+      const where = {
+        ...inScope(principal),
+        ...(filter.status ? { status: filter.status } : { deletedAt: null }),
+        ...(filter.nameContains ? { name: containsInsensitive(res, filter.nameContains) } : {}),
+      };
+      return paginate(db.agent, where, order, page);
+    },
+
+    /** Statuses of the named agents in the workspace (live ones win over deleted namesakes). */
+    async statusesByName(principal: Principal, names: string[]): Promise<Map<string, { status: AgentStatus }>> {
+      if (names.length === 0) return new Map();
+      const rows = await db.agent.findMany({
+        where: { ...inScope(principal), name: { in: names } },
+        orderBy: { deletedAt: 'asc' },
+        select: { name: true, status: true, deletedAt: true },
+      });
+      const out = new Map<string, { status: AgentStatus }>();
+      for (const row of rows) {
+        if (!out.has(row.name) || !row.deletedAt) out.set(row.name, { status: row.status as AgentStatus });
+      }
+      return out;
+    },
+
+    /** Calls GET <url>/health with the agent's auth and timeout; never throws for a bad agent. */
+    async checkHealth(principal: Principal, id: string): Promise<AgentHealth> {
+      const agent = await service.get(principal, { id });
+      const started = performance.now();
+      const url = `${agent.url.replace(/\/+$/, '')}/health`;
+      try {
+        const response = await res.fetch(url, {
+          headers: authHeaders(agent),
+          signal: AbortSignal.timeout(agent.timeoutMs),
+        });
+        await response.body?.cancel();
+        const responseTimeMs = Math.round((performance.now() - started) * 100) / 100;
+        return {
+          healthy: response.ok,
+          statusCode: response.status,
+          responseTimeMs,
+          error: response.ok ? null : `Health check returned HTTP ${response.status}`,
+          checkedAt: res.clock.now(),
+        };
+      } catch (error) {
+        const timedOut = error instanceof Error && error.name === 'TimeoutError';
+        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+        return {
+          healthy: false,
+          statusCode: null,
+          responseTimeMs: null,
+          error: timedOut ? `Connection timeout after ${agent.timeoutMs}ms` : `Could not reach ${url}: ${cause}`,
+          checkedAt: res.clock.now(),
+        };
+      }
+    },
+  };
+  return service;
+}
+
+/** The service's type, for code that receives it. */
+export type AgentService = ReturnType<typeof createAgentService>;
+
+/** Headers that authenticate a call to the agent with its stored secret. */
+export function authHeaders(agent: Pick<Agent, 'authType' | 'authConfig'>): Record<string, string> {
+  const config = (agent.authConfig ?? {}) as Record<string, string>;
+  switch (agent.authType as 'NONE' | 'BEARER' | 'APIKEY') {
+    case 'BEARER':
+      return config.token ? { authorization: `Bearer ${config.token}` } : {};
+    case 'APIKEY':
+      return config.key ? { [config.header ?? 'x-api-key']: config.key } : {};
+    case 'NONE':
+      return {};
+  }
+}
+
+/** A case-insensitive substring filter; SQLite's LIKE already ignores ASCII case, PostgreSQL needs `mode`. */
+export function containsInsensitive(res: Resources, text: string): { contains: string } {
+  return res.db.provider === 'postgres' ? ({ contains: text, mode: 'insensitive' } as { contains: string }) : { contains: text };
+}

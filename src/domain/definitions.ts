@@ -1,0 +1,54 @@
+import type { Principal } from './principal.ts';
+import type { AgentService } from './agents.ts';
+import { detectFormat, fromV002, fromV003, fromV004 } from './definition/legacy.ts';
+import type { WorkflowDefinition } from './definition/schema.ts';
+import { agentNamesIn, type Issue, validateDefinition } from './definition/validate.ts';
+import type { DefinitionFormatInput } from './schemas/workflow.ts';
+
+/** The shape a stored definition was posted in. */
+export type SourceFormat = Exclude<DefinitionFormatInput, 'auto'>;
+
+/** Result of checking a posted definition: the canonical form when valid, and every problem. */
+export interface DefinitionCheck {
+  format: SourceFormat | null;
+  definition: WorkflowDefinition | null;
+  issues: Issue[];
+}
+
+/**
+ * Converts a definition posted in any supported shape to the canonical form and validates it
+ * against the workspace's agents. Converter and validator problems are reported together.
+ */
+export async function checkDefinition(
+  agents: AgentService,
+  principal: Principal,
+  body: unknown,
+  requested: DefinitionFormatInput,
+): Promise<DefinitionCheck> {
+  const format = requested === 'auto' ? detectFormat(body) : requested;
+  if (format === null) {
+    return {
+      format: null,
+      definition: null,
+      issues: [
+        {
+          path: '',
+          message:
+            'unrecognised definition shape: expected canonical {steps:[{id,type,...}]}, {start_step, steps:{...}}, {nodes:[...]} or {steps:[{name, step_type, ...}]}',
+        },
+      ],
+    };
+  }
+  const converted =
+    format === 'canonical'
+      ? { definition: body, issues: [] as Issue[] }
+      : format === 'v004'
+        ? fromV004(body)
+        : format === 'v003'
+          ? fromV003(body)
+          : fromV002(body);
+  const known = await agents.statusesByName(principal, agentNamesIn(converted.definition));
+  const result = validateDefinition(converted.definition, { agents: known });
+  const issues = [...converted.issues, ...result.issues];
+  return { format, definition: result.ok && issues.length === 0 ? result.definition : null, issues };
+}

@@ -1,0 +1,53 @@
+/** One problem with an input, located by a dotted/bracketed path such as `steps[2].agent`. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Base of every expected failure; adapters map subclasses to typed GraphQL results or HTTP statuses. */
+export abstract class DomainError extends Error {
+  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT';
+}
+
+/** The object does not exist, or is not visible to the caller's principal. */
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(
+    readonly entity: string,
+    readonly lookup: string,
+  ) {
+    super(`${entity} ${lookup} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The input breaks one or more rules; every problem is listed, not just the first. */
+export class ValidationError extends DomainError {
+  readonly code = 'VALIDATION' as const;
+  constructor(
+    readonly issues: FieldIssue[],
+    message?: string,
+  ) {
+    super(message ?? summarize(issues));
+    this.name = 'ValidationError';
+  }
+}
+
+/** The change would break a uniqueness or state rule (e.g. a duplicate name). */
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT' as const;
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+function summarize(issues: FieldIssue[]): string {
+  const [first] = issues;
+  if (!first) return 'Invalid input';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return `${first.path ? `${first.path}: ` : ''}${first.message}${more}`;
+}

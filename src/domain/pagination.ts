@@ -1,0 +1,116 @@
+import { ValidationError } from './errors.ts';
+
+/** Relay-style page request. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** Relay-style page of results; `totalCount` runs its query only when called. */
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+/** A sort order over one column, always tie-broken by id so every row has a unique position. */
+export interface KeysetOrder {
+  field: 'name' | 'createdAt' | 'updatedAt' | 'version';
+  direction: 'asc' | 'desc';
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+type Row = { id: string } & Record<string, unknown>;
+type Where = Record<string, unknown>;
+
+/** What {@link paginate} needs from a Prisma model delegate. */
+export interface KeysetSource<T extends Row> {
+  findMany(args: { where: Where; orderBy: Where[]; take: number } & RelationQuery): Promise<T[]>;
+  count(args: { where: Where }): Promise<number>;
+}
+
+/**
+ * Relations to load with the rows (an opaque `include`/`select` built by the GraphQL layer
+ * from the selection set), so a page and its relations cost a fixed number of queries.
+ */
+export type RelationQuery = { include?: object; select?: object };
+
+interface Cursor {
+  f: string;
+  v: string | number;
+  id: string;
+}
+
+function encodeCursor(order: KeysetOrder, row: Row): string {
+  const value = row[order.field];
+  const v = value instanceof Date ? value.toISOString() : (value as string | number);
+  return Buffer.from(JSON.stringify({ f: order.field, v, id: row.id } satisfies Cursor)).toString('base64url');
+}
+
+function decodeCursor(order: KeysetOrder, cursor: string, arg: string): { value: unknown; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+    if (parsed.f !== order.field || typeof parsed.id !== 'string') throw new Error('other ordering');
+    const value = order.field === 'createdAt' || order.field === 'updatedAt' ? new Date(parsed.v) : parsed.v;
+    return { value, id: parsed.id };
+  } catch {
+    throw new ValidationError([
+      { path: arg, message: 'is not a cursor from this list with this ordering; use a cursor returned by the same query' },
+    ]);
+  }
+}
+
+/**
+ * Keyset ("seek") pagination: rows after/before a cursor are found by comparing
+ * (sort value, id) rather than skipping with OFFSET, so pages stay stable while rows are
+ * inserted, and cost does not grow with depth. Fetches one extra row to learn whether
+ * another page exists.
+ */
+export async function paginate<T extends Row>(
+  source: KeysetSource<T>,
+  where: Where,
+  order: KeysetOrder,
+  page: PageArgs,
+  query: RelationQuery = {},
+): Promise<Connection<T>> {
+  const issues = [];
+  if (page.first != null && page.last != null) issues.push({ path: 'last', message: 'cannot be combined with first' });
+  if (page.first != null && page.first < 0) issues.push({ path: 'first', message: 'must be zero or more' });
+  if (page.last != null && page.last < 0) issues.push({ path: 'last', message: 'must be zero or more' });
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  const backward = page.last != null || (page.before != null && page.first == null);
+  const limit = Math.min(MAX_PAGE_SIZE, (backward ? page.last : page.first) ?? DEFAULT_PAGE_SIZE);
+  // Walking backward flips the comparison and the ordering; rows are reversed afterwards.
+  const ascending = (order.direction === 'asc') !== backward;
+  const cmp = ascending ? 'gt' : 'lt';
+  const bounds: Where[] = [];
+  for (const [arg, cursor] of [['after', page.after], ['before', page.before]] as const) {
+    if (cursor == null) continue;
+    const { value, id } = decodeCursor(order, cursor, arg);
+    // `after` bounds in the walking direction; `before` bounds the other way.
+    const op = (arg === 'after') !== backward ? cmp : cmp === 'gt' ? 'lt' : 'gt';
+    bounds.push({ OR: [{ [order.field]: { [op]: value } }, { [order.field]: value, id: { [op]: id } }] });
+  }
+  const scoped = bounds.length > 0 ? { AND: [where, ...bounds] } : where;
+  const dir = ascending ? 'asc' : 'desc';
+  const rows = await source.findMany({ ...query, where: scoped, orderBy: [{ [order.field]: dir }, { id: dir }], take: limit + 1 });
+  const more = rows.length > limit;
+  const pageRows = rows.slice(0, limit);
+  if (backward) pageRows.reverse();
+  const edges = pageRows.map((node) => ({ cursor: encodeCursor(order, node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: backward ? page.before != null : more,
+      hasPreviousPage: backward ? more : page.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => source.count({ where }),
+  };
+}

@@ -1,0 +1,51 @@
+import { isUniqueViolation, type Workspace } from '../db/models.ts';
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from './errors.ts';
+import type { Principal } from './principal.ts';
+import type { Resources } from './resources.ts';
+import { parseInput } from './schemas/issues.ts';
+
+/** How a request names its workspace (seed 002's X-Workspace-Id / X-Workspace-Slug). */
+export interface WorkspaceSelector {
+  id?: string | null;
+  slug?: string | null;
+}
+
+const createWorkspaceSchema = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(255),
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit'),
+});
+export type CreateWorkspaceInput = z.input<typeof createWorkspaceSchema>;
+
+/** Workspaces of a tenant. */
+export function createWorkspaceService(res: Resources) {
+  const db = res.db.prisma;
+  return {
+    /** Resolves a request's workspace inside a tenant; none named means the `default` workspace. */
+    async resolve(tenantId: string, selector: WorkspaceSelector): Promise<Workspace> {
+      const where = selector.id ? { id: selector.id } : { slug: selector.slug || 'default' };
+      const workspace = await db.workspace.findFirst({ where: { tenantId, ...where } });
+      if (!workspace) throw new NotFoundError('Workspace', selector.id ? `"${selector.id}"` : `with slug "${selector.slug}"`);
+      return workspace;
+    },
+
+    /** Creates a workspace in the principal's tenant. */
+    async create(principal: Principal, input: CreateWorkspaceInput): Promise<Workspace> {
+      const data = parseInput(createWorkspaceSchema, input);
+      try {
+        return await db.workspace.create({ data: { tenantId: principal.tenantId, ...data } });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError(`A workspace with slug "${data.slug}" already exists`, 'slug');
+        throw error;
+      }
+    },
+
+    /** Every workspace of the principal's tenant, oldest first. */
+    list(principal: Principal): Promise<Workspace[]> {
+      return db.workspace.findMany({ where: { tenantId: principal.tenantId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    },
+  };
+}
+
+/** The service's type, for code that receives it. */
+export type WorkspaceService = ReturnType<typeof createWorkspaceService>;

@@ -1,0 +1,54 @@
+// Configures the schema builder and nothing else; types live in ./types, one file per type.
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ValidationPlugin from '@pothos/plugin-validation';
+import type PrismaTypes from '../db/generated/pothos-types.ts';
+import { getDatamodel } from '../db/generated/pothos-types.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { formatPath } from '../domain/schemas/issues.ts';
+import type { Context } from '../server/context.ts';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}>({
+  defaultFieldNullability: false,
+  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin, ValidationPlugin],
+  prisma: {
+    // The request's own client: domain services and relation loading share one connection.
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    cursorType: 'String',
+    clientMutationId: 'omit',
+    nodeQueryOptions: { description: 'Fetches any object by its global id; null when it does not exist or is not visible to you.' },
+    nodesQueryOptions: { description: 'Fetches several objects by global id, in order; null for each one that is missing or not visible.' },
+    nodeTypeOptions: { description: 'An object with a globally unique, opaque id.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection, and cursors to move from it.' },
+  },
+  errors: {
+    directResult: true,
+    // Validation plugin failures become the typed ValidationError result instead of a thrown error.
+    unsafelyHandleInputErrors: true,
+  },
+  validation: {
+    validationError: (result) =>
+      new ValidationError(
+        result.issues.map((issue) => ({
+          path: formatPath((issue.path ?? []).map((p) => (typeof p === 'object' ? p.key : p))),
+          message: issue.message,
+        })),
+      ),
+  },
+});

@@ -1,0 +1,13 @@
+// Imports every type file (each registers itself with the builder), then builds the schema.
+import { builder } from './builder.ts';
+import './types/scalars.ts';
+import './types/Query.ts';
+import './types/Mutation.ts';
+import './types/errors.ts';
+import './types/ordering.ts';
+import './types/Agent.ts';
+import './types/WorkflowVersion.ts';
+import './types/Workflow.ts';
+import './types/Workspace.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,200 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { Issue } from '../../domain/definition/validate.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { DefinitionCheck } from '../../domain/definitions.ts';
+import { createWorkflowSchema, updateWorkflowSchema } from '../../domain/schemas/workflow.ts';
+import type { WORKFLOW_STATUSES, WorkflowStatus as Status } from '../../domain/statuses.ts';
+import { builder } from '../builder.ts';
+import { connectionFields } from '../connections.ts';
+import { idOf } from '../ids.ts';
+import { OrderInput } from './ordering.ts';
+import { DefinitionFormat, WorkflowVersionRef } from './WorkflowVersion.ts';
+
+export const WorkflowStatus = builder.enumType('WorkflowStatus', {
+  description: 'Lifecycle of a workflow. Only ACTIVE workflows can be executed.',
+  values: {
+    ACTIVE: { description: 'Can be executed.' },
+    INACTIVE: { description: 'Switched off; kept and editable.' },
+    ARCHIVED: { description: 'Retired; readable, not executable.' },
+    DELETED: { description: 'Soft-deleted; readable by id, hidden from lists unless asked for.' },
+  } satisfies Record<(typeof WORKFLOW_STATUSES)[number], unknown>,
+});
+
+export const WorkflowRef = builder.prismaNode('Workflow', {
+  description: 'A named, versioned workflow: a DAG of steps executed by agents.',
+  id: { field: 'id', description: 'Global id.' },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, tenantId: ctx.principal.tenantId, workspaceId: ctx.principal.workspaceId }),
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'Stable URL-safe identifier, unique among the live workflows of the workspace.' }),
+    name: t.exposeString('name', { description: 'Display name, unique among the live workflows of the workspace.' }),
+    description: t.exposeString('description', { nullable: true, description: 'What the workflow does.' }),
+    status: t.field({ type: WorkflowStatus, description: 'Lifecycle state.', resolve: (w) => w.status as Status }),
+    currentVersion: t.exposeInt('currentVersion', { description: 'Number of the version new runs use.' }),
+    latestVersion: t.relation('latestVersion', { nullable: true, description: 'The version new runs use.' }),
+    version: t.field({
+      type: WorkflowVersionRef,
+      description: 'One version by number.',
+      errors: { types: [NotFoundError] },
+      args: { number: t.arg.int({ required: true, description: 'Version number.' }) },
+      resolve: (w, args, ctx) => ctx.services.workflows.version(ctx.principal, w.id, args.number),
+    }),
+    versions: t.connection(
+      {
+        type: WorkflowVersionRef,
+        description: 'Every version, newest first.',
+        resolve: (w, args, ctx, info) =>
+          ctx.services.workflows.versions(
+            ctx.principal,
+            w.id,
+            args,
+            queryFromInfo({ context: ctx, info, typeName: 'WorkflowVersion', path: ['edges', 'node'] }),
+          ),
+      },
+      { name: 'WorkflowVersionConnection', description: 'A page of workflow versions.', fields: connectionFields('versions') },
+      { name: 'WorkflowVersionEdge', description: 'A version in a page.' },
+    ),
+    metadata: t.expose('metadata', { type: 'JSON', nullable: true, description: 'Free-form labels.' }),
+    createdBy: t.exposeString('createdBy', { nullable: true, description: 'Who created the workflow, when known.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the workflow was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the workflow last changed.' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true, description: 'When it was soft-deleted, if it was.' }),
+  }),
+});
+
+const DefinitionIssueRef = builder.objectRef<Issue>('DefinitionIssue').implement({
+  description: 'One problem found in a workflow definition.',
+  fields: (t) => ({
+    path: t.exposeString('path', { description: 'Where, e.g. `steps[1].dependsOn[0]` (empty for the whole document).' }),
+    stepId: t.exposeString('stepId', { nullable: true, description: 'The step concerned, when one is.' }),
+    message: t.exposeString('message', { description: 'What is wrong, naming the step.' }),
+  }),
+});
+
+const WorkflowValidationRef = builder.objectRef<DefinitionCheck>('WorkflowValidation').implement({
+  description: 'Outcome of validating a definition without saving it.',
+  fields: (t) => ({
+    valid: t.boolean({ description: 'True when there are no issues.', resolve: (c) => c.issues.length === 0 && c.definition !== null }),
+    format: t.field({ type: DefinitionFormat, nullable: true, description: 'The shape detected or requested.', resolve: (c) => c.format }),
+    definition: t.expose('definition', { type: 'JSON', nullable: true, description: 'The canonical form, when valid.' }),
+    issues: t.field({ type: [DefinitionIssueRef], description: 'Every problem found, all at once.', resolve: (c) => c.issues }),
+  }),
+});
+
+
+const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
+  description: 'A new workflow; its definition becomes version 1.',
+  validate: createWorkflowSchema,
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Display name, unique in the workspace.' }),
+    key: t.string({ required: false, description: 'Stable identifier (lowercase, digits, - and _); derived from the name when omitted.' }),
+    description: t.string({ required: false, description: 'What the workflow does.' }),
+    definition: t.field({ type: 'JSON', required: true, description: 'The definition, in any supported shape (see `format`).' }),
+    format: t.field({ type: DefinitionFormat, required: false, description: 'Shape of `definition` (default AUTO).' }),
+    versionLabel: t.string({ required: false, description: 'Semantic version label for version 1, e.g. `1.0.0`.' }),
+    metadata: t.field({ type: 'JSON', required: false, description: 'Free-form labels (an object).' }),
+  }),
+});
+
+const UpdateWorkflowInput = builder.inputType('UpdateWorkflowInput', {
+  description: 'Changes to a workflow. A definition that differs from the current one creates a new version; other fields change in place.',
+  validate: updateWorkflowSchema,
+  fields: (t) => ({
+    name: t.string({ required: false, description: 'New name.' }),
+    description: t.string({ required: false, description: 'New description.' }),
+    definition: t.field({ type: 'JSON', required: false, description: 'New definition, in any supported shape.' }),
+    format: t.field({ type: DefinitionFormat, required: false, description: 'Shape of `definition` (default AUTO).' }),
+    versionLabel: t.string({ required: false, description: 'Label for the new version, if one is created.' }),
+    status: t.field({ type: WorkflowStatus, required: false, description: 'ACTIVE, INACTIVE or ARCHIVED (use deleteWorkflow to delete).' }),
+    metadata: t.field({ type: 'JSON', required: false, description: 'New labels (replaces the old ones).' }),
+  }),
+});
+
+const WorkflowFilter = builder.inputType('WorkflowFilter', {
+  description: 'Which workflows to list.',
+  fields: (t) => ({
+    status: t.field({ type: WorkflowStatus, required: false, description: 'Only this status (DELETED ones appear only when asked for).' }),
+    nameContains: t.string({ required: false, description: 'Case-insensitive substring of the name.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  workflows: t.connection(
+    {
+      type: WorkflowRef,
+      description: 'Workflows of the workspace, newest first unless ordered otherwise.',
+      args: {
+        filter: t.arg({ type: WorkflowFilter, required: false, description: 'Filters.' }),
+        orderBy: t.arg({ type: OrderInput, required: false, description: 'Sort order (default CREATED_AT DESC).' }),
+      },
+      resolve: (_root, args, ctx, info) =>
+        ctx.services.workflows.list(
+          ctx.principal,
+          args.filter ?? {},
+          { field: args.orderBy?.field ?? 'createdAt', direction: args.orderBy?.direction ?? 'desc' },
+          args,
+          // Relations selected under edges.node load with the page, not once per workflow.
+          queryFromInfo({ context: ctx, info, typeName: 'Workflow', path: ['edges', 'node'] }),
+        ),
+    },
+    { name: 'WorkflowConnection', description: 'A page of workflows.', fields: connectionFields('workflows') },
+    { name: 'WorkflowEdge', description: 'A workflow in a page.' },
+  ),
+  workflow: t.field({
+    type: WorkflowRef,
+    description: 'One workflow, by id or by key.',
+    errors: { types: [NotFoundError, ValidationError] },
+    args: {
+      id: t.arg.id({ required: false, description: 'Global (or database) id.' }),
+      key: t.arg.string({ required: false, description: 'Key of a live workflow.' }),
+    },
+    resolve: (_root, args, ctx) => {
+      if (args.id) return ctx.services.workflows.get(ctx.principal, { id: idOf('Workflow', String(args.id)) });
+      if (args.key) return ctx.services.workflows.get(ctx.principal, { key: args.key });
+      throw new ValidationError([{ path: 'id', message: 'give either id or key' }]);
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createWorkflow: t.field({
+    type: WorkflowRef,
+    description: 'Creates a workflow from a definition in any supported shape, after validating it.',
+    errors: { types: [ValidationError, ConflictError] },
+    args: { input: t.arg({ type: CreateWorkflowInput, required: true, description: 'The workflow.' }) },
+    resolve: (_root, { input }, ctx) => ctx.services.workflows.create(ctx.principal, input as never),
+  }),
+  updateWorkflow: t.field({
+    type: WorkflowRef,
+    description: 'Changes a workflow. A changed definition makes a new immutable version; metadata edits do not.',
+    errors: { types: [NotFoundError, ValidationError, ConflictError] },
+    args: {
+      id: t.arg.id({ required: true, description: 'The workflow.' }),
+      input: t.arg({ type: UpdateWorkflowInput, required: true, description: 'The changes.' }),
+    },
+    resolve: (_root, { id, input }, ctx) => ctx.services.workflows.update(ctx.principal, idOf('Workflow', String(id)), input as never),
+  }),
+  archiveWorkflow: t.field({
+    type: WorkflowRef,
+    description: 'Archives a workflow: readable, no longer executable.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true, description: 'The workflow.' }) },
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.archive(ctx.principal, idOf('Workflow', String(id))),
+  }),
+  deleteWorkflow: t.field({
+    type: WorkflowRef,
+    description: 'Soft-deletes a workflow: readable by id with status DELETED; its name and key become free.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true, description: 'The workflow.' }) },
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.remove(ctx.principal, idOf('Workflow', String(id))),
+  }),
+  validateWorkflow: t.field({
+    type: WorkflowValidationRef,
+    description: 'Validates a definition against the workspace (agents included) without saving anything.',
+    args: {
+      definition: t.arg({ type: 'JSON', required: true, description: 'The definition, in any supported shape.' }),
+      format: t.arg({ type: DefinitionFormat, required: false, description: 'Its shape (default AUTO).' }),
+    },
+    resolve: (_root, args, ctx) => ctx.services.workflows.validate(ctx.principal, args.definition, args.format ?? 'auto'),
+  }),
+}));

@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import pino, { type Logger } from 'pino';
+import { type ConnectOptions, connectDatabase, type Database } from '../db/database.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { DomainError, ValidationError } from '../domain/errors.ts';
+import { type Clock, type Resources, systemClock } from '../domain/resources.ts';
+import { createServices, type Services } from '../domain/services.ts';
+import { schema } from '../graphql/schema.ts';
+import type { Config } from './config.ts';
+import { type Context, contextFactory } from './context.ts';
+
+/** Optional replacements for the app's collaborators (tests inject clocks, fetch, query hooks). */
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  onQuery?: ConnectOptions['onQuery'];
+}
+
+/** A built, not yet listening, Flowdeck server. */
+export interface App {
+  /** Serves one request in-process (what tests use; no socket involved). */
+  fetch: (request: Request) => Promise<Response>;
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  services: Services;
+  resources: Resources;
+  /** Listens on config.port (0 picks a free port) and resolves with the bound port. */
+  start(): Promise<{ port: number; url: string }>;
+  /** Stops accepting, waits for in-flight requests (up to shutdownTimeoutMs), closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the whole server: migrates and connects the database, wires the domain services and
+ * the GraphQL endpoint. Nothing listens until `start()`.
+ */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'flowdeck' } });
+  await migrateDatabase(config.database, logger);
+  const db: Database = await connectDatabase(config.database, {
+    sqliteSynchronous: config.sqliteSynchronous,
+    onQuery: overrides.onQuery,
+  });
+  const resources: Resources = { db, logger, clock: overrides.clock ?? systemClock, fetch: overrides.fetch ?? fetch };
+  const services = createServices(resources);
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: config.graphiql,
+    landingPage: false,
+    logging: logger,
+    context: contextFactory(services, db.prisma),
+    maskedErrors: {
+      // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof DomainError) {
+          return new GraphQLError(original.message, {
+            extensions: {
+              code: original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code,
+              ...(original instanceof ValidationError ? { issues: original.issues } : {}),
+            },
+          });
+        }
+        if (error instanceof GraphQLError && !error.originalError) return error;
+        logger.error({ err: original }, 'unexpected error while resolving');
+        return new GraphQLError(isDev ? String((original as Error)?.message ?? message) : message, {
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+      },
+    },
+  });
+
+  const server: Server = createServer(async (req, res) => {
+    if (req.url === '/health' || req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'flowdeck' }));
+      return;
+    }
+    await yoga.requestListener(req, res);
+  });
+
+  let started = false;
+  return {
+    fetch: (request) => Promise.resolve(yoga.fetch(request)),
+    yoga,
+    services,
+    resources,
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          started = true;
+          const { port } = server.address() as AddressInfo;
+          logger.info({ port, database: config.database.provider }, `Flowdeck listening on http://localhost:${port}/graphql`);
+          resolve({ port, url: `http://127.0.0.1:${port}` });
+        });
+      }),
+    async stop() {
+      if (started) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Idle keep-alive sockets would hold close() open; in-flight requests finish first.
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        await closed;
+        clearTimeout(timer);
+        started = false;
+      }
+      await db.close();
+    },
+  };
+}
