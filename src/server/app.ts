@@ -12,6 +12,11 @@ import { schema } from '../graphql/schema.ts';
 import type { Config } from './config.ts';
 import { type Context, contextFactory } from './context.ts';
 
+/** Structural check: a GraphQLError from any copy of graphql-js in the process. */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');
+}
+
 /** Optional replacements for the app's collaborators (tests inject clocks, fetch, query hooks). */
 export interface AppOverrides {
   logger?: Logger;
@@ -57,7 +62,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     maskedErrors: {
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
       maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
+        const graphqlError = isGraphQLError(error) ? error : null;
+        const original = graphqlError ? graphqlError.originalError : error;
         if (original instanceof DomainError) {
           return new GraphQLError(original.message, {
             extensions: {
@@ -66,7 +72,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             },
           });
         }
-        if (error instanceof GraphQLError && !error.originalError) return error;
+        // Errors GraphQL itself raised (validation, bad variables) or that we built on purpose.
+        if (graphqlError && !graphqlError.originalError) return graphqlError;
         logger.error({ err: original }, 'unexpected error while resolving');
         return new GraphQLError(isDev ? String((original as Error)?.message ?? message) : message, {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
