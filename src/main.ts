@@ -1,9 +1,9 @@
 // Process entry point: `npm start`. Reads configuration, builds the app, listens, and drains
 // on SIGTERM/SIGINT.
 import { createApp } from './server/app.ts';
-import { ConfigError, loadConfig } from './server/config.ts';
+import { type Config, ConfigError, loadConfig } from './server/config.ts';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {

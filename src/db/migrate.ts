@@ -40,12 +40,16 @@ async function migrateSqlite(file: string, logger?: MigrationLogger): Promise<st
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(`CREATE TABLE IF NOT EXISTS "${TABLE}" ("name" TEXT PRIMARY KEY, "appliedAt" TEXT NOT NULL)`);
-      const applied = await runPending('sqlite', {
-        exec: async (sql) => void db.exec(sql),
-        appliedNames: async () => db.prepare(`SELECT "name" FROM "${TABLE}"`).pluck().all() as string[],
-        record: async (name) =>
-          void db.prepare(`INSERT INTO "${TABLE}" ("name", "appliedAt") VALUES (?, ?)`).run(name, new Date().toISOString()),
-      }, logger);
+      const applied = await runPending(
+        'sqlite',
+        {
+          exec: async (sql) => void db.exec(sql),
+          appliedNames: async () => db.prepare(`SELECT "name" FROM "${TABLE}"`).pluck().all() as string[],
+          record: async (name) =>
+            void db.prepare(`INSERT INTO "${TABLE}" ("name", "appliedAt") VALUES (?, ?)`).run(name, new Date().toISOString()),
+        },
+        logger,
+      );
       db.exec('COMMIT');
       return applied;
     } catch (error) {
@@ -65,11 +69,15 @@ async function migratePostgres(url: string, logger?: MigrationLogger): Promise<s
     try {
       await client.query('SELECT pg_advisory_xact_lock($1)', [PG_LOCK_KEY]);
       await client.query(`CREATE TABLE IF NOT EXISTS "${TABLE}" ("name" TEXT PRIMARY KEY, "appliedAt" TIMESTAMPTZ NOT NULL)`);
-      const applied = await runPending('postgres', {
-        exec: async (sql) => void (await client.query(sql)),
-        appliedNames: async () => (await client.query<{ name: string }>(`SELECT "name" FROM "${TABLE}"`)).rows.map((r) => r.name),
-        record: async (name) => void (await client.query(`INSERT INTO "${TABLE}" ("name", "appliedAt") VALUES ($1, now())`, [name])),
-      }, logger);
+      const applied = await runPending(
+        'postgres',
+        {
+          exec: async (sql) => void (await client.query(sql)),
+          appliedNames: async () => (await client.query<{ name: string }>(`SELECT "name" FROM "${TABLE}"`)).rows.map((r) => r.name),
+          record: async (name) => void (await client.query(`INSERT INTO "${TABLE}" ("name", "appliedAt") VALUES ($1, now())`, [name])),
+        },
+        logger,
+      );
       await client.query('COMMIT');
       return applied;
     } catch (error) {

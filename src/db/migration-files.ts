@@ -48,11 +48,10 @@ export async function diffModels(provider: Provider, fromModels: string | null, 
       fromArgs.splice(0, 1, '--from-schema-datamodel', from);
     }
     const prismaBin = fileURLToPath(new URL('../../node_modules/prisma/build/index.js', import.meta.url));
-    const { stdout } = await run(
-      process.execPath,
-      [prismaBin, 'migrate', 'diff', ...fromArgs, '--to-schema-datamodel', to, '--script'],
-      { cwd: join(prismaDir, '..'), maxBuffer: 16 * 1024 * 1024 },
-    );
+    const { stdout } = await run(process.execPath, [prismaBin, 'migrate', 'diff', ...fromArgs, '--to-schema-datamodel', to, '--script'], {
+      cwd: join(prismaDir, '..'),
+      maxBuffer: 16 * 1024 * 1024,
+    });
     // An empty diff prints only this comment.
     return stdout.replace(/^-- This is an empty migration\.\s*$/m, '').trim();
   } finally {

@@ -1,5 +1,16 @@
 // Row types shared by both providers' clients (they are generated from the same models).
-export type { Agent, Prisma, Run, RunEvent, Schedule, StepRun, Tenant, Workflow, WorkflowVersion, Workspace } from './generated/sqlite/client.ts';
+export type {
+  Agent,
+  Prisma,
+  Run,
+  RunEvent,
+  Schedule,
+  StepRun,
+  Tenant,
+  Workflow,
+  WorkflowVersion,
+  Workspace,
+} from './generated/sqlite/client.ts';
 
 /** True when a Prisma error is a unique-constraint violation (same code from every adapter). */
 export function isUniqueViolation(error: unknown): boolean {

@@ -2,9 +2,7 @@ import { resolve } from 'node:path';
 import type { Provider } from './schema-derivation.ts';
 
 /** Where the database lives, decoded once from DATABASE_URL. */
-export type DatabaseTarget =
-  | { provider: 'sqlite'; file: string }
-  | { provider: 'postgres'; url: string };
+export type DatabaseTarget = { provider: 'sqlite'; file: string } | { provider: 'postgres'; url: string };
 
 /** The embedded default: a SQLite file under ./data. */
 export const DEFAULT_DATABASE_URL = 'file:./data/flowdeck.db';

@@ -73,26 +73,26 @@ export function createAgentService(res: Resources) {
       const current = await service.getLive(principal, id);
       const data = parseInput(updateAgentSchema, input);
       if (data.name !== undefined && data.name !== current.name) await assertNameFree(principal, data.name, id);
-      const retry = data.retryConfig
-        ? retryConfigSchema.parse({ ...(current.retryConfig as object), ...data.retryConfig })
-        : undefined;
-      return writeGuarded(data.name ?? current.name, () =>
-        db.agent.update({
-          where: { id: current.id },
-          data: {
-            name: data.name,
-            url: data.url,
-            description: data.description,
-            protocol: data.protocol,
-            authType: data.authType,
-            // Switching to NONE drops the stored secret rather than keeping it around unused.
-            authConfig: data.authType === 'NONE' ? jsonInput(null) : jsonInput(data.authConfig ?? undefined),
-            timeoutMs: data.timeoutMs,
-            retryConfig: retry,
-            metadata: jsonInput(data.metadata),
-            status: data.status,
-          },
-        }) as Promise<Agent>,
+      const retry = data.retryConfig ? retryConfigSchema.parse({ ...(current.retryConfig as object), ...data.retryConfig }) : undefined;
+      return writeGuarded(
+        data.name ?? current.name,
+        () =>
+          db.agent.update({
+            where: { id: current.id },
+            data: {
+              name: data.name,
+              url: data.url,
+              description: data.description,
+              protocol: data.protocol,
+              authType: data.authType,
+              // Switching to NONE drops the stored secret rather than keeping it around unused.
+              authConfig: data.authType === 'NONE' ? jsonInput(null) : jsonInput(data.authConfig ?? undefined),
+              timeoutMs: data.timeoutMs,
+              retryConfig: retry,
+              metadata: jsonInput(data.metadata),
+              status: data.status,
+            },
+          }) as Promise<Agent>,
       );
     },
 

@@ -1,8 +1,8 @@
-import type { Principal } from './principal.ts';
 import type { AgentService } from './agents.ts';
 import { detectFormat, fromV002, fromV003, fromV004 } from './definition/legacy.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { agentNamesIn, type Issue, validateDefinition } from './definition/validate.ts';
+import type { Principal } from './principal.ts';
 import type { DefinitionFormatInput } from './schemas/workflow.ts';
 
 /** The shape a stored definition was posted in. */

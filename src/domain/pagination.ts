@@ -89,7 +89,10 @@ export async function paginate<T extends Row>(
   const ascending = (order.direction === 'asc') !== backward;
   const cmp = ascending ? 'gt' : 'lt';
   const bounds: Where[] = [];
-  for (const [arg, cursor] of [['after', page.after], ['before', page.before]] as const) {
+  for (const [arg, cursor] of [
+    ['after', page.after],
+    ['before', page.before],
+  ] as const) {
     if (cursor == null) continue;
     const { value, id } = decodeCursor(order, cursor, arg);
     // `after` bounds in the walking direction; `before` bounds the other way.

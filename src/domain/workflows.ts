@@ -50,9 +50,9 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
   async function freeKey(principal: Principal, name: string): Promise<string> {
     const base = slugify(name);
     const taken = new Set(
-      (await db.workflow.findMany({ where: { ...inScope(principal), key: { startsWith: base }, deletedAt: null }, select: { key: true } })).map(
-        (w) => w.key,
-      ),
+      (
+        await db.workflow.findMany({ where: { ...inScope(principal), key: { startsWith: base }, deletedAt: null }, select: { key: true } })
+      ).map((w) => w.key),
     );
     let key = base;
     for (let n = 2; taken.has(key); n++) key = `${base}-${n}`;
@@ -63,7 +63,8 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
     try {
       return await write();
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`A workflow named "${name}" (or with its key) already exists in this workspace`, 'name');
+      if (isUniqueViolation(error))
+        throw new ConflictError(`A workflow named "${name}" (or with its key) already exists in this workspace`, 'name');
       throw error;
     }
   }

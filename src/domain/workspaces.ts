@@ -1,5 +1,5 @@
-import { isUniqueViolation, type Workspace } from '../db/models.ts';
 import { z } from 'zod';
+import { isUniqueViolation, type Workspace } from '../db/models.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import type { Resources } from './resources.ts';

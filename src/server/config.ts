@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_DATABASE_URL, type DatabaseTarget, parseDatabaseUrl } from '../db/target.ts';
+import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../db/target.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 

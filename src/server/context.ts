@@ -1,9 +1,9 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
+import type { Db } from '../db/database.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { DEFAULT_TENANT_ID, type Principal } from '../domain/principal.ts';
 import type { Services } from '../domain/services.ts';
-import type { Db } from '../db/database.ts';
 
 /** What every GraphQL resolver receives. */
 export interface Context {

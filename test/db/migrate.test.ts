@@ -40,7 +40,9 @@ describe('migrations at start-up', () => {
   it('leaves the default tenant and its default workspace', async () => {
     if (!db) throw new Error('previous test did not connect');
     expect(await db.prisma.tenant.findMany()).toMatchObject([{ id: DEFAULT_TENANT_ID, slug: 'default' }]);
-    expect(await db.prisma.workspace.findMany()).toMatchObject([{ id: DEFAULT_WORKSPACE_ID, tenantId: DEFAULT_TENANT_ID, slug: 'default' }]);
+    expect(await db.prisma.workspace.findMany()).toMatchObject([
+      { id: DEFAULT_WORKSPACE_ID, tenantId: DEFAULT_TENANT_ID, slug: 'default' },
+    ]);
   });
 
   it('running again is a no-op', async () => {

@@ -2,5 +2,7 @@
 import { testProvider } from './database.ts';
 
 export default function setup(): void {
-  console.log(`Flowdeck tests against ${testProvider}${testProvider === 'postgres' ? ` (${process.env.DATABASE_URL?.replace(/\/\/[^@]*@/, '//***@')})` : ''}`);
+  console.log(
+    `Flowdeck tests against ${testProvider}${testProvider === 'postgres' ? ` (${process.env.DATABASE_URL?.replace(/\/\/[^@]*@/, '//***@')})` : ''}`,
+  );
 }

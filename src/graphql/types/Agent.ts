@@ -1,7 +1,7 @@
+import type { AgentHealth } from '../../domain/agents.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { createAgentSchema, type RetryConfig, updateAgentSchema } from '../../domain/schemas/agent.ts';
-import type { AgentHealth } from '../../domain/agents.ts';
-import { AGENT_AUTH_TYPES, AGENT_PROTOCOLS, AGENT_STATUSES } from '../../domain/statuses.ts';
+import type { AGENT_AUTH_TYPES, AGENT_PROTOCOLS, AGENT_STATUSES } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
 import { idOf } from '../ids.ts';

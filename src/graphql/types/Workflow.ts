@@ -1,9 +1,9 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Issue } from '../../domain/definition/validate.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { DefinitionCheck } from '../../domain/definitions.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { createWorkflowSchema, updateWorkflowSchema } from '../../domain/schemas/workflow.ts';
-import type { WORKFLOW_STATUSES, WorkflowStatus as Status } from '../../domain/statuses.ts';
+import type { WorkflowStatus as Status, WORKFLOW_STATUSES } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
 import { idOf } from '../ids.ts';
@@ -80,7 +80,6 @@ const WorkflowValidationRef = builder.objectRef<DefinitionCheck>('WorkflowValida
     issues: t.field({ type: [DefinitionIssueRef], description: 'Every problem found, all at once.', resolve: (c) => c.issues }),
   }),
 });
-
 
 const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
   description: 'A new workflow; its definition becomes version 1.',

@@ -6,10 +6,19 @@ export const DefinitionFormat = builder.enumType('DefinitionFormat', {
   description: 'The shape a workflow definition is written in. All are stored in the canonical form.',
   values: {
     AUTO: { value: 'auto', description: 'Detect the shape from the document.' },
-    CANONICAL: { value: 'canonical', description: 'Flowdeck canonical form: `{steps: [{id, type, dependsOn, input, ...}], inputs, outputs}`.' },
-    START_STEP_CHAIN: { value: 'v004', description: '`{start_step, steps: {id: {agent_name, next_step, input_mapping}}}` (the /api/v1 dialect).' },
+    CANONICAL: {
+      value: 'canonical',
+      description: 'Flowdeck canonical form: `{steps: [{id, type, dependsOn, input, ...}], inputs, outputs}`.',
+    },
+    START_STEP_CHAIN: {
+      value: 'v004',
+      description: '`{start_step, steps: {id: {agent_name, next_step, input_mapping}}}` (the /api/v1 dialect).',
+    },
     NODES: { value: 'v003', description: '`{nodes: [{id, type, action, input_from, config}], inputs, outputs}` (the /api/v2 dialect).' },
-    STEP_LIST: { value: 'v002', description: '`{steps: [{name, step_type, depends_on_steps, ...}], variables}` (the /api/workflows dialect).' },
+    STEP_LIST: {
+      value: 'v002',
+      description: '`{steps: [{name, step_type, depends_on_steps, ...}], variables}` (the /api/workflows dialect).',
+    },
   } as const,
 });
 
