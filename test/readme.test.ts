@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './support/app.ts';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('README GraphQL examples', () => {
+  it('has examples', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+  });
+
+  // In order, as a reader pasting them into GraphiQL would.
+  it('every example runs as written, without errors or typed failures', async () => {
+    const outcomes: { example: string; body: unknown }[] = [];
+    for (const query of examples) {
+      const response = await t.app.fetch(
+        new Request('http://flowdeck.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        }),
+      );
+      const body = (await response.json()) as { data?: Record<string, { __typename?: string }>; errors?: unknown };
+      outcomes.push({ example: query.split('\n')[1]?.trim() ?? query, body });
+      expect(body.errors, JSON.stringify(outcomes.at(-1))).toBeUndefined();
+      for (const value of Object.values(body.data ?? {})) {
+        expect(value.__typename ?? 'ok', JSON.stringify(outcomes.at(-1))).not.toMatch(/Error$/);
+      }
+    }
+    // The validation example is there to show issues; make sure it does.
+    const validation = outcomes.find((o) => o.example.startsWith('validateWorkflow'))?.body as {
+      data: { validateWorkflow: { valid: boolean; issues: { message: string }[] } };
+    };
+    expect(validation.data.validateWorkflow.valid).toBe(false);
+    expect(validation.data.validateWorkflow.issues.map((i) => i.message).join('\n')).toMatch(/NoSuchAgent[\s\S]*cycle/);
+  });
+});
