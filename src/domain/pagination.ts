@@ -52,15 +52,41 @@ function encodeCursor(order: KeysetOrder, row: Row): string {
 }
 
 function decodeCursor(order: KeysetOrder, cursor: string, arg: string): { value: unknown; id: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
-    if (parsed.f !== order.field || typeof parsed.id !== 'string') throw new Error('other ordering');
-    const value = order.field === 'createdAt' || order.field === 'updatedAt' ? new Date(parsed.v) : parsed.v;
-    return { value, id: parsed.id };
-  } catch {
+  const parsed = parseCursor(cursor);
+  // The sort value goes into a query, so it must have exactly the column's type: anything else
+  // (an object, a bad date) would reach Prisma as a filter, not a value.
+  const value = parsed?.f === order.field ? sortValue(order.field, parsed.v) : undefined;
+  if (!parsed || value === undefined) {
     throw new ValidationError([
       { path: arg, message: 'is not a cursor from this list with this ordering; use a cursor returned by the same query' },
     ]);
+  }
+  return { value, id: parsed.id };
+}
+
+function parseCursor(cursor: string): Cursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const { f, v, id } = parsed as Record<string, unknown>;
+    if (typeof f !== 'string' || typeof id !== 'string' || (typeof v !== 'string' && typeof v !== 'number')) return null;
+    return { f, v, id };
+  } catch {
+    return null;
+  }
+}
+
+function sortValue(field: KeysetOrder['field'], v: string | number): string | number | Date | undefined {
+  switch (field) {
+    case 'name':
+      return typeof v === 'string' ? v : undefined;
+    case 'version':
+      return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+    case 'createdAt':
+    case 'updatedAt': {
+      const date = typeof v === 'string' ? new Date(v) : null;
+      return date && !Number.isNaN(date.getTime()) ? date : undefined;
+    }
   }
 }
 

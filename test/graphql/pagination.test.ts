@@ -83,8 +83,7 @@ const flat = (pages: WorkflowPage[]): string[] => pages.flatMap(ids);
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function expectNoDuplicates(list: string[]): void {
-  const seen = new Set<string>();
-  const repeated = list.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  const repeated = list.filter((id, index) => list.indexOf(id) !== index);
   expect(repeated, 'rows visited more than once').toEqual([]);
 }
 
@@ -334,15 +333,16 @@ describe('workflows: bad page arguments are client errors', () => {
     expectBadInput(await t.gql(WorkflowsDocument, { first: 5, after: versionCursor }, scope), 'after');
   });
 
-  it('rejects structurally valid but tampered cursors (JSON null, wrong value types)', async () => {
-    expectBadInput(await t.gql(WorkflowsDocument, { first: 5, after: Buffer.from('null').toString('base64url') }, scope), 'after');
-    expectBadInput(await t.gql(WorkflowsDocument, { first: 5, after: forged({ f: 'createdAt', v: 'yesterday', id: 'x' }) }, scope), 'after');
-    const nameOrder = { field: 'NAME', direction: 'ASC' } as const;
-    expectBadInput(await t.gql(WorkflowsDocument, { first: 5, after: forged({ f: 'name', v: 42, id: 'x' }), orderBy: nameOrder }, scope), 'after');
-    expectBadInput(
-      await t.gql(WorkflowsDocument, { first: 5, after: forged({ f: 'name', v: { not: 'x' }, id: 'x' }), orderBy: nameOrder }, scope),
-      'after',
-    );
+  // Cursors are opaque, but clients can decode and alter them; a forged one is still bad input.
+  const nameOrder = { field: 'NAME', direction: 'ASC' } as const;
+  it.each([
+    ['JSON null', { after: Buffer.from('null').toString('base64url') }],
+    ['a CREATED_AT cursor whose value is not a date', { after: forged({ f: 'createdAt', v: 'yesterday', id: 'x' }) }],
+    ['a NAME cursor whose value is a number', { after: forged({ f: 'name', v: 42, id: 'x' }), orderBy: nameOrder }],
+    ['a NAME cursor whose value is an object', { after: forged({ f: 'name', v: { not: 'x' }, id: 'x' }), orderBy: nameOrder }],
+    ['a NAME cursor whose value is null', { after: forged({ f: 'name', v: null, id: 'x' }), orderBy: nameOrder }],
+  ] as const)('rejects a tampered after cursor: %s', async (_case, variables) => {
+    expectBadInput(await t.gql(WorkflowsDocument, { first: 5, ...variables }, scope), 'after');
   });
 
   it('rejects first and last together, naming them', async () => {

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateWorkflowDocument,
+  UpdateWorkflowDocument,
+  WorkflowsDocument,
+  WorkflowsWithLatestVersionDocument,
+  type WorkflowsWithLatestVersionQuery,
+  WorkflowVersionsDocument,
+} from '../../sdk/gql/graphql.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+// Every SQL statement Prisma sends, since the last reset.
+let statements: string[] = [];
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ onQuery: (sql) => statements.push(sql) });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const definitionWith = (expression: string) => ({ steps: [{ id: 'only', type: 'transform', expression }] });
+const definition = definitionWith('$');
+
+/** Runs `request` and returns the SQL statements it sent. */
+async function sqlOf(request: () => Promise<unknown>): Promise<string[]> {
+  statements = [];
+  await request();
+  const sent = statements;
+  statements = [];
+  return sent;
+}
+
+const explain = (label: string, sql: string[]): string => `${label}: ${sql.length} statements\n  ${sql.join('\n  ')}`;
+
+describe('no N+1 queries', () => {
+  const created: string[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 50; i++) {
+      const result = (await t.ok(CreateWorkflowDocument, { input: { name: `counted-${String(i).padStart(2, '0')}`, definition } }))
+        .createWorkflow;
+      if (result.__typename !== 'Workflow') throw new Error(`could not create workflow ${i}: ${JSON.stringify(result)}`);
+      created.push(result.id);
+    }
+  });
+
+  it('workflows { latestVersion } costs the same number of statements for 5 rows and for 50', async () => {
+    let small: WorkflowsWithLatestVersionQuery | undefined;
+    let large: WorkflowsWithLatestVersionQuery | undefined;
+    const few = await sqlOf(async () => {
+      small = await t.ok(WorkflowsWithLatestVersionDocument, { first: 5 });
+    });
+    const many = await sqlOf(async () => {
+      large = await t.ok(WorkflowsWithLatestVersionDocument, { first: 50 });
+    });
+    const message = `first:5 → ${few.length} statements, first:50 → ${many.length}\n${explain('first:5', few)}\n${explain('first:50', many)}`;
+    console.info(`WorkflowsWithLatestVersion: first:5 → ${few.length} SQL statements, first:50 → ${many.length}`);
+
+    expect(small?.workflows.edges).toHaveLength(5);
+    expect(many.length, message).toBe(few.length);
+    expect(many.length, message).toBeLessThanOrEqual(5);
+
+    // The 50-row answer is real: every workflow, each with its version 1 and definition.
+    const edges = large?.workflows.edges ?? [];
+    expect(edges).toHaveLength(50);
+    expect(edges.map((edge) => edge.node.id).toSorted()).toEqual(created.toSorted());
+    for (const { node } of edges) {
+      expect(node.latestVersion?.version, node.id).toBe(1);
+      expect(node.latestVersion?.definition, node.id).toMatchObject({ steps: [{ id: 'only', type: 'transform', expression: '$' }] });
+    }
+  });
+
+  it('workflows with every field and totalCount costs the same for 5 rows and for 50', async () => {
+    let rows = 0;
+    const few = await sqlOf(() => t.ok(WorkflowsDocument, { first: 5 }));
+    const many = await sqlOf(async () => {
+      rows = (await t.ok(WorkflowsDocument, { first: 50 })).workflows.edges.length;
+    });
+    const message = `first:5 → ${few.length} statements, first:50 → ${many.length}\n${explain('first:5', few)}\n${explain('first:50', many)}`;
+    console.info(`Workflows (with totalCount): first:5 → ${few.length} SQL statements, first:50 → ${many.length}`);
+    expect(rows).toBe(50);
+    expect(many.length, message).toBe(few.length);
+    expect(many.length, message).toBeLessThanOrEqual(5);
+  });
+
+  it('Workflow.versions costs the same for 1 version and for 4', async () => {
+    const [single, multi] = created;
+    if (!single || !multi) throw new Error('setup failed');
+    for (const expression of ['$.a', '$.b', '$.c']) {
+      const updated = (await t.ok(UpdateWorkflowDocument, { id: multi, input: { definition: definitionWith(expression) } })).updateWorkflow;
+      if (updated.__typename !== 'Workflow') throw new Error(`update failed: ${JSON.stringify(updated)}`);
+    }
+
+    let versionsOfMulti: number[] = [];
+    const one = await sqlOf(() => t.ok(WorkflowVersionsDocument, { id: single, first: 100, number: 1 }));
+    const four = await sqlOf(async () => {
+      const data = await t.ok(WorkflowVersionsDocument, { id: multi, first: 100, number: 1 });
+      if (data.workflow.__typename !== 'Workflow') throw new Error('workflow not found');
+      versionsOfMulti = data.workflow.versions.edges.map((edge) => edge.node.version);
+    });
+    const message = `1 version → ${one.length} statements, 4 versions → ${four.length}\n${explain('1 version', one)}\n${explain('4 versions', four)}`;
+    console.info(`WorkflowVersions: 1 version → ${one.length} SQL statements, 4 versions → ${four.length}`);
+    expect(versionsOfMulti).toEqual([4, 3, 2, 1]);
+    expect(four.length, message).toBe(one.length);
+    expect(four.length, message).toBeLessThanOrEqual(6);
+  });
+});
