@@ -1,14 +1,17 @@
+import type { z } from 'zod';
 import { isUniqueViolation, jsonInput, type Workflow, type WorkflowVersion } from '../db/models.ts';
 import { type AgentService, containsInsensitive } from './agents.ts';
+import { canonicalJson, type WorkflowDefinition } from './definition/schema.ts';
 import { checkDefinition, type DefinitionCheck, type SourceFormat } from './definitions.ts';
-import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, type FieldIssue, NotFoundError, ValidationError } from './errors.ts';
 import { type Connection, type KeysetOrder, type PageArgs, paginate, type RelationQuery } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
-import { parseInput } from './schemas/issues.ts';
+import { zodIssues } from './schemas/issues.ts';
 import {
   type CreateWorkflowInput,
   createWorkflowSchema,
+  DEFINITION_FORMATS,
   type DefinitionFormatInput,
   type UpdateWorkflowInput,
   updateWorkflowSchema,
@@ -28,16 +31,26 @@ export type WorkflowLookup = { id: string } | { key: string };
 export function createWorkflowService(res: Resources, agents: AgentService) {
   const db = res.db.prisma;
 
-  async function definitionOrThrow(
+  /**
+   * Parses the input and checks its definition together, so one ValidationError lists the
+   * problems of both (a bad name does not hide a broken definition).
+   */
+  async function parseWithDefinition<S extends typeof createWorkflowSchema | typeof updateWorkflowSchema>(
+    schema: S,
     principal: Principal,
-    body: unknown,
-    format: DefinitionFormatInput,
-  ): Promise<{ definition: NonNullable<DefinitionCheck['definition']>; format: SourceFormat }> {
-    const check = await checkDefinition(agents, principal, body, format);
-    if (!check.definition || !check.format) {
-      throw new ValidationError(check.issues.map((i) => ({ path: i.path ? `definition.${i.path}` : 'definition', message: i.message })));
+    input: { definition?: unknown; format?: unknown },
+  ): Promise<{ data: z.output<S>; check: { definition: WorkflowDefinition; format: SourceFormat } | null }> {
+    const parsed = schema.safeParse(input);
+    const issues: FieldIssue[] = parsed.success ? [] : zodIssues(parsed.error);
+    let check: { definition: WorkflowDefinition; format: SourceFormat } | null = null;
+    if (input.definition !== undefined && input.definition !== null) {
+      const format = parsed.success ? parsed.data.format : (DEFINITION_FORMATS.find((f) => f === input.format) ?? 'auto');
+      const result = await checkDefinition(agents, principal, input.definition, format);
+      if (result.definition && result.format) check = { definition: result.definition, format: result.format };
+      else issues.push(...result.issues.map((i) => ({ path: i.path ? `definition.${i.path}` : 'definition', message: i.message })));
     }
-    return { definition: check.definition, format: check.format };
+    if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
+    return { data: parsed.data as z.output<S>, check };
   }
 
   async function assertFree(principal: Principal, field: 'name' | 'key', value: string, exceptId?: string): Promise<void> {
@@ -77,8 +90,9 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
 
     /** Creates a workflow and its version 1 in one transaction. */
     async create(principal: Principal, input: CreateWorkflowInput): Promise<Workflow> {
-      const data = parseInput(createWorkflowSchema, input);
-      const check = await definitionOrThrow(principal, data.definition, data.format);
+      const { data, check: checked } = await parseWithDefinition(createWorkflowSchema, principal, input);
+      // The schema requires a definition, so a parsed input always has a checked one.
+      const check = checked as NonNullable<typeof checked>;
       await assertFree(principal, 'name', data.name);
       if (data.key) await assertFree(principal, 'key', data.key);
       const key = data.key ?? (await freeKey(principal, data.name));
@@ -123,8 +137,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
      */
     async update(principal: Principal, id: string, input: UpdateWorkflowInput): Promise<Workflow> {
       const current = await service.getLive(principal, { id });
-      const data = parseInput(updateWorkflowSchema, input);
-      const check = data.definition === undefined ? null : await definitionOrThrow(principal, data.definition, data.format);
+      const { data, check } = await parseWithDefinition(updateWorkflowSchema, principal, input);
       if (data.name !== undefined && data.name !== current.name) await assertFree(principal, 'name', data.name, id);
       return guarded(
         () =>
@@ -132,7 +145,8 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
             let versionFields = {};
             if (check) {
               const latest = await tx.workflowVersion.findFirst({ where: { workflowId: id }, orderBy: { version: 'desc' } });
-              if (!latest || JSON.stringify(latest.definition) !== JSON.stringify(check.definition)) {
+              // jsonb (PostgreSQL) does not keep key order, so compare canonical forms.
+              if (!latest || JSON.stringify(canonicalJson(latest.definition)) !== JSON.stringify(canonicalJson(check.definition))) {
                 const number = (latest?.version ?? 0) + 1;
                 const version = await tx.workflowVersion.create({
                   data: {

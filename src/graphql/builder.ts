@@ -71,7 +71,9 @@ export const builder = new SchemaBuilder<{
     validationError: (result) =>
       new ValidationError(
         result.issues.map((issue) => ({
-          path: formatPath((issue.path ?? []).map((p) => (typeof p === 'object' ? p.key : p))),
+          // The first segment is the argument's name (`input`); paths are relative to it, as the
+          // domain's own issues are, so one ValidationError never mixes two styles.
+          path: formatPath((issue.path ?? []).slice(1).map((p) => (typeof p === 'object' ? p.key : p))),
           message: issue.message,
         })),
       ),

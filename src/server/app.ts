@@ -73,7 +73,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           });
         }
         // Errors GraphQL itself raised (validation, bad variables) or that we built on purpose.
-        if (graphqlError && !graphqlError.originalError) return graphqlError;
+        if (graphqlError && (!graphqlError.originalError || isGraphQLError(graphqlError.originalError))) return graphqlError;
         logger.error({ err: original }, 'unexpected error while resolving');
         return new GraphQLError(isDev ? String((original as Error)?.message ?? message) : message, {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },

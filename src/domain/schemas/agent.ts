@@ -10,6 +10,14 @@ export const retryConfigSchema = z.strictObject({
 });
 export type RetryConfig = z.output<typeof retryConfigSchema>;
 
+// zod 4's .partial() still applies .default()s, which would reset unnamed fields on update.
+const retryConfigPatchSchema = z.strictObject({
+  maxRetries: z.int().min(0).max(10).optional(),
+  initialDelayMs: z.int().min(100).optional(),
+  maxDelayMs: z.int().min(1000).optional(),
+  backoffMultiplier: z.number().min(1).optional(),
+});
+
 const name = z.string().trim().min(1, 'must not be empty').max(255);
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const secretFields = z.record(z.string(), z.string());
@@ -35,7 +43,7 @@ export const createAgentSchema = z
     authType: z.enum(AGENT_AUTH_TYPES).default('NONE'),
     authConfig: secretFields.nullish(),
     timeoutMs: z.int().min(1000).max(300_000).default(30_000),
-    retryConfig: retryConfigSchema.partial().nullish(),
+    retryConfig: retryConfigPatchSchema.nullish(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
   })
   .superRefine(checkAuth);
@@ -51,7 +59,7 @@ export const updateAgentSchema = z
     authType: z.enum(AGENT_AUTH_TYPES).optional(),
     authConfig: secretFields.nullish(),
     timeoutMs: z.int().min(1000).max(300_000).optional(),
-    retryConfig: retryConfigSchema.partial().nullish(),
+    retryConfig: retryConfigPatchSchema.nullish(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
     status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
   })

@@ -2,7 +2,6 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Issue } from '../../domain/definition/validate.ts';
 import type { DefinitionCheck } from '../../domain/definitions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { createWorkflowSchema, updateWorkflowSchema } from '../../domain/schemas/workflow.ts';
 import type { WorkflowStatus as Status, WORKFLOW_STATUSES } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
@@ -82,8 +81,9 @@ const WorkflowValidationRef = builder.objectRef<DefinitionCheck>('WorkflowValida
 });
 
 const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
+  // No `validate` here: the domain checks the fields and the definition together, so one
+  // ValidationError lists every problem rather than stopping at the fields.
   description: 'A new workflow; its definition becomes version 1.',
-  validate: createWorkflowSchema,
   fields: (t) => ({
     name: t.string({ required: true, description: 'Display name, unique in the workspace.' }),
     key: t.string({ required: false, description: 'Stable identifier (lowercase, digits, - and _); derived from the name when omitted.' }),
@@ -97,7 +97,6 @@ const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
 
 const UpdateWorkflowInput = builder.inputType('UpdateWorkflowInput', {
   description: 'Changes to a workflow. A definition that differs from the current one creates a new version; other fields change in place.',
-  validate: updateWorkflowSchema,
   fields: (t) => ({
     name: t.string({ required: false, description: 'New name.' }),
     description: t.string({ required: false, description: 'New description.' }),
