@@ -64,7 +64,10 @@ export const WorkflowRef = builder.prismaNode('Workflow', {
 const DefinitionIssueRef = builder.objectRef<Issue>('DefinitionIssue').implement({
   description: 'One problem found in a workflow definition.',
   fields: (t) => ({
-    path: t.exposeString('path', { description: 'Where, e.g. `steps[1].dependsOn[0]` (empty for the whole document).' }),
+    path: t.exposeString('path', {
+      description:
+        'Where, e.g. `steps[1].dependsOn[0]` (empty for the whole document). Rule violations point into the canonical form the definition converts to (steps in definition order); problems met while converting a legacy shape point into the document as posted. `stepId` names the step either way.',
+    }),
     stepId: t.exposeString('stepId', { nullable: true, description: 'The step concerned, when one is.' }),
     message: t.exposeString('message', { description: 'What is wrong, naming the step.' }),
   }),
