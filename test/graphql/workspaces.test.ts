@@ -10,6 +10,7 @@ import {
   UpdateAgentDocument,
   WorkflowDocument,
   WorkflowsDocument,
+  WorkspacesDocument,
 } from '../../sdk/gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
@@ -43,6 +44,17 @@ describe('workspace scoping', () => {
       }),
     );
     expect(await viaQuery.json()).toEqual({ data: { currentWorkspace: { slug: 'team-a' } } });
+  });
+
+  it('createWorkspace reports bad input and duplicate slugs as typed errors, writing nothing', async () => {
+    const before = (await t.ok(WorkspacesDocument)).workspaces.length;
+    const bad = (await t.ok(CreateWorkspaceDocument, { input: { name: ' ', slug: 'Not A Slug!' } })).createWorkspace;
+    expect(bad.__typename).toBe('ValidationError');
+    expect(bad.__typename === 'ValidationError' && bad.message).toContain('name: must not be empty');
+    await t.ok(CreateWorkspaceDocument, { input: { name: 'Dup', slug: 'dup-slug' } });
+    const dup = (await t.ok(CreateWorkspaceDocument, { input: { name: 'Dup again', slug: 'dup-slug' } })).createWorkspace;
+    expect(dup).toMatchObject({ __typename: 'ConflictError', message: 'A workspace with slug "dup-slug" already exists' });
+    expect((await t.ok(WorkspacesDocument)).workspaces.length).toBe(before + 1);
   });
 
   it('rejects an unknown workspace with a 400 naming it', async () => {
