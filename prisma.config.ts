@@ -10,5 +10,5 @@ export default defineConfig({
   schema: 'prisma/sqlite/schema.prisma',
   experimental: { adapter: true },
   engine: 'js',
-  adapter: async () => new PrismaBetterSQLite3({ url: ':memory:' }),
+  adapter: () => Promise.resolve(new PrismaBetterSQLite3({ url: ':memory:' })),
 });

@@ -26,5 +26,5 @@ import { Prisma as SqlitePrisma } from './generated/sqlite/client.ts';
 export function jsonInput(value: unknown): SqlitePrisma.InputJsonValue | typeof SqlitePrisma.DbNull | undefined {
   if (value === undefined) return undefined;
   if (value === null) return SqlitePrisma.DbNull;
-  return value as SqlitePrisma.InputJsonValue;
+  return value;
 }

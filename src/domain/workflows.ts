@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isUniqueViolation, jsonInput, type Workflow, type WorkflowVersion } from '../db/models.ts';
+import { isUniqueViolation, jsonInput, type Prisma, type Workflow, type WorkflowVersion } from '../db/models.ts';
 import { type AgentService, containsInsensitive } from './agents.ts';
 import { canonicalJson, type WorkflowDefinition } from './definition/schema.ts';
 import { checkDefinition, type DefinitionCheck, type SourceFormat } from './definitions.ts';
@@ -119,7 +119,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
                 workflowId: workflow.id,
                 version: 1,
                 label: data.versionLabel ?? null,
-                definition: check.definition as object,
+                definition: check.definition as Prisma.InputJsonValue,
                 sourceFormat: check.format,
                 source: data.definition as object,
                 createdBy: data.createdBy ?? null,
@@ -154,7 +154,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
                     workflowId: id,
                     version: number,
                     label: data.versionLabel ?? null,
-                    definition: check.definition as object,
+                    definition: check.definition as Prisma.InputJsonValue,
                     sourceFormat: check.format,
                     source: data.definition as object,
                   },

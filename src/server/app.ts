@@ -82,12 +82,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
 
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer((req, res) => {
     if (req.url === '/health' || req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'flowdeck' }));
       return;
     }
-    await yoga.requestListener(req, res);
+    yoga.requestListener(req, res);
   });
 
   let started = false;

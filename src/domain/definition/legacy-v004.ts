@@ -56,7 +56,7 @@ export function fromV004(body: unknown): LegacyConversion {
   if (typeof start !== 'string' || start === '') {
     issues.push({ path: 'start_step', message: '"start_step" is missing; it must name the first step' });
   } else if (!has(start)) {
-    issues.push({ path: 'start_step', message: `start_step "${start}" does not name a step in "steps"` });
+    issues.push({ path: 'start_step', message: `start_step "${String(start)}" does not name a step in "steps"` });
   } else {
     entry = [start];
   }
