@@ -43,7 +43,14 @@ export interface App {
  * the GraphQL endpoint. Nothing listens until `start()`.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'flowdeck' } });
+  const logger =
+    overrides.logger ??
+    pino({
+      level: config.logLevel,
+      base: { service: 'flowdeck' },
+      // Readable lines for a person at a terminal in development; JSON everywhere else.
+      transport: config.env === 'development' && process.stdout.isTTY ? { target: 'pino-pretty' } : undefined,
+    });
   await migrateDatabase(config.database, logger);
   const db: Database = await connectDatabase(config.database, {
     sqliteSynchronous: config.sqliteSynchronous,
