@@ -2,7 +2,7 @@
  * v002 "steps list" shape: `{ steps: [{ name, step_type, step_order, depends_on_steps, config }], variables }`.
  * Steps are addressed by name; names become ids (slugged when not valid ids).
  */
-import { conditionFromConfig, mapInputType } from './legacy-v003.ts';
+import { conditionFromConfig, httpRequestFromConfig, mapInputType } from './legacy-v003.ts';
 import { defined, type LegacyConversion, str } from './legacy-v004.ts';
 import { appendPath } from './references.ts';
 import { type Issue, isPlainObject, STEP_ID_PATTERN } from './schema.ts';
@@ -128,12 +128,7 @@ export function fromV002(body: unknown): LegacyConversion {
         case 'http':
           return {
             type: 'http',
-            request: defined({
-              method: typeof config.method === 'string' ? config.method.toUpperCase() : config.method,
-              url: config.url,
-              headers: config.headers,
-              body: config.body,
-            }),
+            request: httpRequestFromConfig(config),
           };
         case 'transform':
           return { type: 'transform', expression: config.expression };

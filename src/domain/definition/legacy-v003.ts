@@ -71,6 +71,16 @@ export function jsonPathToReference(field: string, sourceStep: string | undefine
   );
 }
 
+/** The canonical `http` request from a legacy step's config (both dialects use the same keys). */
+export function httpRequestFromConfig(config: Record<string, unknown>): Record<string, unknown> {
+  return defined({
+    method: typeof config.method === 'string' ? config.method.toUpperCase() : config.method,
+    url: config.url,
+    headers: config.headers,
+    body: config.body,
+  });
+}
+
 /**
  * Builds a canonical `condition` from legacy `{ field, operator, value }` config.
  * `label` names the legacy node/step in messages, `at` is the legacy path of the config.
@@ -216,12 +226,7 @@ export function fromV003(body: unknown): LegacyConversion {
         return defined({
           ...base,
           type: 'http',
-          request: defined({
-            method: typeof config.method === 'string' ? config.method.toUpperCase() : config.method,
-            url: config.url,
-            headers: config.headers,
-            body: config.body,
-          }),
+          request: httpRequestFromConfig(config),
           ...tail,
         });
       case 'condition': {
