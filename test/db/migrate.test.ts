@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/database.ts';
 import { readMigrations } from '../../src/db/migration-files.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
 import { parseDatabaseUrl } from '../../src/db/target.ts';
 import { DEFAULT_TENANT_ID, DEFAULT_WORKSPACE_ID } from '../../src/domain/principal.ts';
 import { type ScratchDatabase, scratchDatabase, testProvider } from '../support/database.ts';
@@ -48,5 +49,57 @@ describe('migrations at start-up', () => {
   it('running again is a no-op', async () => {
     const { stdout } = await run(tsx, [migrateCli], { env: { ...process.env, DATABASE_URL: scratch.url } });
     expect(stdout).toContain('database is up to date');
+  });
+});
+
+describe('migrations that rebuild tables', () => {
+  it('keep the rows of child tables (runs, steps and events survive 0003)', async () => {
+    const fresh = await scratchDatabase();
+    const target = parseDatabaseUrl(fresh.url);
+    if ('error' in target) throw new Error(target.error);
+    try {
+      await migrateDatabase(target, undefined, { to: '0002_defaults_and_live_uniques' });
+      const conn = await connectDatabase(target);
+      try {
+        const scope = { tenantId: DEFAULT_TENANT_ID, workspaceId: DEFAULT_WORKSPACE_ID };
+        const workflow = await conn.prisma.workflow.create({ data: { ...scope, key: 'k', name: 'n' } });
+        const version = await conn.prisma.workflowVersion.create({
+          data: { ...scope, workflowId: workflow.id, version: 1, definition: {} },
+        });
+        // Raw SQL: the generated client already knows columns that 0003 adds.
+        await conn.prisma.$executeRawUnsafe(
+          `INSERT INTO "Run" ("id","tenantId","workspaceId","workflowId","workflowVersionId","status","inputs","triggeredBy","lastEventSeq","createdAt","updatedAt")
+           VALUES ('r1', $1, $2, $3, $4, 'COMPLETED', '{}', 'API', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`.replace(
+            /\$(\d)/g,
+            testProvider === 'sqlite' ? '?' : '$$$1',
+          ),
+          scope.tenantId,
+          scope.workspaceId,
+          workflow.id,
+          version.id,
+        );
+        await conn.prisma.$executeRawUnsafe(
+          `INSERT INTO "StepRun" ("id","tenantId","workspaceId","runId","stepId","stepType","status","attempt","createdAt","updatedAt")
+           VALUES ('s1', '${scope.tenantId}', '${scope.workspaceId}', 'r1', 'a', 'agent', 'COMPLETED', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+        );
+        await conn.prisma.$executeRawUnsafe(
+          `INSERT INTO "RunEvent" ("id","tenantId","workspaceId","runId","seq","type","payload","createdAt")
+           VALUES ('e1', '${scope.tenantId}', '${scope.workspaceId}', 'r1', 1, 'run.created', '{}', CURRENT_TIMESTAMP)`,
+        );
+      } finally {
+        await conn.close();
+      }
+      await migrateDatabase(target);
+      const after = await connectDatabase(target);
+      try {
+        expect(await after.prisma.stepRun.count()).toBe(1);
+        expect(await after.prisma.runEvent.count()).toBe(1);
+        expect((await after.prisma.run.findUniqueOrThrow({ where: { id: 'r1' } })).status).toBe('COMPLETED');
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await fresh.drop();
+    }
   });
 });
