@@ -5,6 +5,7 @@ export type {
   Run,
   RunEvent,
   Schedule,
+  StepAttempt,
   StepRun,
   Tenant,
   Workflow,

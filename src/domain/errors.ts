@@ -6,7 +6,7 @@ export interface FieldIssue {
 
 /** Base of every expected failure; adapters map subclasses to typed GraphQL results or HTTP statuses. */
 export abstract class DomainError extends Error {
-  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT';
+  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT' | 'INVALID_STATE';
 }
 
 /** The object does not exist, or is not visible to the caller's principal. */
@@ -50,4 +50,16 @@ function summarize(issues: FieldIssue[]): string {
   if (!first) return 'Invalid input';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   return `${first.path ? `${first.path}: ` : ''}${first.message}${more}`;
+}
+
+/** The object exists but is in a state that does not allow the operation (e.g. cancelling a finished run). */
+export class InvalidStateError extends DomainError {
+  readonly code = 'INVALID_STATE' as const;
+  constructor(
+    message: string,
+    readonly currentStatus: string,
+  ) {
+    super(message);
+    this.name = 'InvalidStateError';
+  }
 }

@@ -17,7 +17,7 @@ export interface Connection<T> {
 
 /** A sort order over one column, always tie-broken by id so every row has a unique position. */
 export interface KeysetOrder {
-  field: 'name' | 'createdAt' | 'updatedAt' | 'version';
+  field: 'name' | 'createdAt' | 'updatedAt' | 'version' | 'seq';
   direction: 'asc' | 'desc';
 }
 
@@ -81,6 +81,7 @@ function sortValue(field: KeysetOrder['field'], v: string | number): string | nu
     case 'name':
       return typeof v === 'string' ? v : undefined;
     case 'version':
+    case 'seq':
       return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
     case 'createdAt':
     case 'updatedAt': {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import type { Notifier } from '../engine/notifier.ts';
 
 /** Source of the current time; injected so tests and the engine can control it. */
 export interface Clock {
@@ -19,4 +20,6 @@ export interface Resources {
   clock: Clock;
   /** Outbound HTTP (agent health checks, agent calls); injectable for tests. */
   fetch: typeof fetch;
+  /** In-process nudges from the API to the workers. */
+  notifier: Notifier;
 }

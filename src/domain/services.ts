@@ -1,15 +1,18 @@
 import { createAgentService } from './agents.ts';
 import type { Resources } from './resources.ts';
+import { createRunService } from './runs.ts';
 import { createWorkflowService } from './workflows.ts';
 import { createWorkspaceService } from './workspaces.ts';
 
 /** Every domain service, built from one resources object. GraphQL and REST call only these. */
 export function createServices(res: Resources) {
   const agents = createAgentService(res);
+  const workflows = createWorkflowService(res, agents);
   return {
     agents,
-    workflows: createWorkflowService(res, agents),
+    workflows,
     workspaces: createWorkspaceService(res),
+    runs: createRunService(res, workflows),
   };
 }
 

@@ -20,9 +20,30 @@ export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 export const RUN_STATUSES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** Lifecycle of one step in a run; SKIPPED marks a branch not taken. */
-export const STEP_STATUSES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
+/** Lifecycle of one step in a run; WAITING holds no worker (timer or signal); SKIPPED marks a branch not taken. */
+export const STEP_STATUSES = ['PENDING', 'RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/** How one attempt at a step ended; INTERRUPTED (its worker died) does not count against retries. */
+export const ATTEMPT_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED'] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+
+/** What started a run. */
+export const RUN_TRIGGERS = ['API', 'SCHEDULE', 'RETRY', 'RERUN'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/** Run statuses from which nothing more happens (until retryRun). */
+export function isTerminalRun(status: RunStatus): boolean {
+  switch (status) {
+    case 'COMPLETED':
+    case 'FAILED':
+    case 'CANCELLED':
+      return true;
+    case 'PENDING':
+    case 'RUNNING':
+      return false;
+  }
+}
 
 /** Narrows a stored string to a status union, failing loudly on data no code could have written. */
 export function asStatus<T extends string>(all: readonly T[], value: string): T {

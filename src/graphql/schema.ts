@@ -9,5 +9,9 @@ import './types/Agent.ts';
 import './types/WorkflowVersion.ts';
 import './types/Workflow.ts';
 import './types/Workspace.ts';
+import './types/StepAttempt.ts';
+import './types/StepRun.ts';
+import './types/RunEvent.ts';
+import './types/Run.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -5,6 +5,8 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import { type ConnectOptions, connectDatabase, type Database } from '../db/database.ts';
 import { migrateDatabase } from '../db/migrate.ts';
+import { Notifier } from '../engine/notifier.ts';
+import { startWorkers, type WorkerPool } from '../engine/worker.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
 import { type Clock, type Resources, systemClock } from '../domain/resources.ts';
 import { createServices, type Services } from '../domain/services.ts';
@@ -23,6 +25,8 @@ export interface AppOverrides {
   clock?: Clock;
   fetch?: typeof fetch;
   onQuery?: ConnectOptions['onQuery'];
+  /** Jitter source for retry delays. */
+  random?: () => number;
 }
 
 /** A built, not yet listening, Flowdeck server. */
@@ -32,6 +36,8 @@ export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   services: Services;
   resources: Resources;
+  /** This process's workers; null when WORKER_CONCURRENCY is 0 (API only). */
+  workers: WorkerPool | null;
   /** Listens on config.port (0 picks a free port) and resolves with the bound port. */
   start(): Promise<{ port: number; url: string }>;
   /** Stops accepting, waits for in-flight requests (up to shutdownTimeoutMs), closes the database. */
@@ -56,8 +62,25 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sqliteSynchronous: config.sqliteSynchronous,
     onQuery: overrides.onQuery,
   });
-  const resources: Resources = { db, logger, clock: overrides.clock ?? systemClock, fetch: overrides.fetch ?? fetch };
+  const resources: Resources = {
+    db,
+    logger,
+    clock: overrides.clock ?? systemClock,
+    fetch: overrides.fetch ?? fetch,
+    notifier: new Notifier(),
+  };
   const services = createServices(resources);
+  // Workers run beside the API by default; `npm run worker` runs them without it.
+  const workers =
+    config.workerConcurrency > 0
+      ? startWorkers(resources, {
+          concurrency: config.workerConcurrency,
+          maxParallelSteps: config.runMaxParallelSteps,
+          leaseMs: config.leaseMs,
+          pollMs: config.workerPollMs,
+          random: overrides.random,
+        })
+      : null;
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -103,6 +126,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     yoga,
     services,
     resources,
+    workers,
     start: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -114,6 +138,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         });
       }),
     async stop() {
+      // Workers first: they finish in-flight steps and give their runs back for another process.
+      await workers?.stop(config.shutdownTimeoutMs);
       if (started) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Idle keep-alive sockets would hold close() open; in-flight requests finish first.

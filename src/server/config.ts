@@ -13,6 +13,10 @@ const envSchema = z.object({
   GRAPHIQL: bool.optional(),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(4),
+  RUN_MAX_PARALLEL_STEPS: z.coerce.number().int().min(1).max(1000).default(8),
+  LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
+  WORKER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
 });
 
 /** Validated server configuration. */
@@ -25,6 +29,11 @@ export interface Config {
   graphiql: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   shutdownTimeoutMs: number;
+  /** Runs this process executes at once; 0 serves the API without executing anything. */
+  workerConcurrency: number;
+  runMaxParallelSteps: number;
+  leaseMs: number;
+  workerPollMs: number;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -54,5 +63,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    runMaxParallelSteps: e.RUN_MAX_PARALLEL_STEPS,
+    leaseMs: e.LEASE_MS,
+    workerPollMs: e.WORKER_POLL_MS,
   };
 }

@@ -1,4 +1,4 @@
-import { ConflictError, type FieldIssue, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, type FieldIssue, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
 
 /** Implemented by every typed error, so clients can ask `... on Error { message }`. */
@@ -44,5 +44,14 @@ builder.objectType(ConflictError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     field: t.exposeString('field', { nullable: true, description: 'The input field that clashes, when one does.' }),
+  }),
+});
+
+builder.objectType(InvalidStateError, {
+  name: 'InvalidStateError',
+  description: 'The object exists but its state does not allow this (e.g. cancelling a finished run). Nothing was changed.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    currentStatus: t.exposeString('currentStatus', { description: 'The status that prevented the operation.' }),
   }),
 });

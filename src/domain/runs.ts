@@ -1,0 +1,415 @@
+import { isUniqueViolation, jsonInput, type Prisma, type Run, type RunEvent, type StepAttempt, type StepRun } from '../db/models.ts';
+import { appendEvents, type NewRunEvent } from '../engine/events.ts';
+import type { WorkflowDefinition } from './definition/schema.ts';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
+import { type Connection, type KeysetOrder, type PageArgs, paginate, type RelationQuery } from './pagination.ts';
+import { inScope, type Principal } from './principal.ts';
+import type { Resources } from './resources.ts';
+import { checkRunInput } from './run-input.ts';
+import { parseInput } from './schemas/issues.ts';
+import { cancelSchema, type ExecuteInput, executeSchema, type RunFilter, runFilterSchema } from './schemas/run.ts';
+import { isTerminalRun, type RunStatus, type RunTrigger } from './statuses.ts';
+import type { WorkflowLookup, WorkflowService } from './workflows.ts';
+
+/** Extra facts about how a run was started (schedules, retries). */
+export interface ExecuteOptions {
+  triggeredBy?: RunTrigger;
+  scheduleId?: string | null;
+  triggeredByUser?: string | null;
+}
+
+/** Every step id downstream of `from` (inclusive), following dependsOn edges forward. */
+export function downstreamOf(definition: WorkflowDefinition, from: string): Set<string> {
+  const out = new Set([from]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const step of definition.steps) {
+      if (!out.has(step.id) && step.dependsOn.some((d) => out.has(d))) {
+        out.add(step.id);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** Runs: starting, reading, cancelling, retrying, re-running and signalling. Scoped by principal. */
+export function createRunService(res: Resources, workflows: WorkflowService) {
+  const db = res.db.prisma;
+
+  async function definitionOf(versionId: string): Promise<WorkflowDefinition> {
+    const version = await db.workflowVersion.findUniqueOrThrow({ where: { id: versionId }, select: { definition: true } });
+    return version.definition as unknown as WorkflowDefinition;
+  }
+
+  function deadline(timeoutSeconds: number | null, now: Date): Date | null {
+    return timeoutSeconds ? new Date(now.getTime() + timeoutSeconds * 1000) : null;
+  }
+
+  const service = {
+    /**
+     * Starts a run of the workflow's current version. The run, its steps and its first event
+     * are committed before this returns; a repeated idempotency key returns the first run.
+     */
+    async execute(principal: Principal, lookup: WorkflowLookup, raw: ExecuteInput, options: ExecuteOptions = {}): Promise<Run> {
+      const data = parseInput(executeSchema, raw);
+      const key = data.idempotencyKey ?? null;
+      if (key) {
+        const existing = await db.run.findFirst({ where: { tenantId: principal.tenantId, idempotencyKey: key } });
+        if (existing) return service.sameRequest(principal, existing, lookup);
+      }
+      const workflow = await workflows.getLive(principal, lookup);
+      if (workflow.status !== 'ACTIVE' || !workflow.currentVersionId) {
+        throw new InvalidStateError(
+          `Workflow "${workflow.name}" is ${workflow.status}; only ACTIVE workflows can be executed`,
+          workflow.status,
+        );
+      }
+      const definition = await definitionOf(workflow.currentVersionId);
+      const checked = checkRunInput(definition.inputs, data.input ?? {});
+      if (checked.issues.length > 0) throw new ValidationError(checked.issues);
+      const now = res.clock.now();
+      try {
+        const run = await db.$transaction(async (tx) => {
+          const created = await tx.run.create({
+            data: {
+              ...inScope(principal),
+              workflowId: workflow.id,
+              workflowVersionId: workflow.currentVersionId as string,
+              status: 'PENDING',
+              inputs: checked.input as Prisma.InputJsonValue,
+              triggeredBy: options.triggeredBy ?? 'API',
+              triggeredByUser: options.triggeredByUser ?? null,
+              scheduleId: options.scheduleId ?? null,
+              idempotencyKey: key,
+              runnableAt: now,
+              deadlineAt: deadline(workflow.timeoutSeconds, now),
+              createdAt: now,
+            },
+          });
+          await tx.stepRun.createMany({
+            data: definition.steps.map((step) => ({
+              ...inScope(principal),
+              runId: created.id,
+              stepId: step.id,
+              stepType: step.type,
+              createdAt: now,
+            })),
+          });
+          await appendEvents(
+            tx,
+            created,
+            [
+              {
+                type: 'run.created',
+                payload: { workflowId: workflow.id, version: workflow.currentVersion, triggeredBy: created.triggeredBy },
+              },
+            ],
+            now,
+          );
+          return created;
+        });
+        res.notifier.wake();
+        return run;
+      } catch (error) {
+        // Two requests with one key raced; the loser answers with the winner's run.
+        if (key && isUniqueViolation(error)) {
+          const winner = await db.run.findFirst({ where: { tenantId: principal.tenantId, idempotencyKey: key } });
+          if (winner) return service.sameRequest(principal, winner, lookup);
+        }
+        throw error;
+      }
+    },
+
+    /** An idempotency key names one request: reusing it for another workflow is a conflict. */
+    async sameRequest(principal: Principal, run: Run, lookup: WorkflowLookup): Promise<Run> {
+      const workflow = await workflows.get(principal, lookup).catch(() => null);
+      if (run.workspaceId !== principal.workspaceId || (workflow && workflow.id !== run.workflowId)) {
+        throw new ConflictError(
+          'This idempotency key was already used for another run; use a new key for a different request',
+          'idempotencyKey',
+        );
+      }
+      return run;
+    },
+
+    /** One run by id. */
+    async get(principal: Principal, id: string): Promise<Run> {
+      const run = await db.run.findFirst({ where: { ...inScope(principal), id } });
+      if (!run) throw new NotFoundError('Run', `"${id}"`);
+      return run;
+    },
+
+    /** Runs, newest first unless ordered otherwise, keyset-paginated. */
+    async list(
+      principal: Principal,
+      rawFilter: RunFilter,
+      order: KeysetOrder,
+      page: PageArgs,
+      query?: RelationQuery,
+    ): Promise<Connection<Run>> {
+      const filter = parseInput(runFilterSchema, rawFilter, 'filter');
+      const where = {
+        ...inScope(principal),
+        ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+        ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
+        ...(filter.triggeredBy ? { triggeredBy: filter.triggeredBy } : {}),
+        ...(filter.createdAfter || filter.createdBefore
+          ? {
+              createdAt: {
+                ...(filter.createdAfter ? { gt: filter.createdAfter } : {}),
+                ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
+              },
+            }
+          : {}),
+      };
+      return paginate(db.run, where, order, page, query);
+    },
+
+    /** A run's steps, in definition order. */
+    async steps(principal: Principal, runId: string): Promise<StepRun[]> {
+      const run = await service.get(principal, runId);
+      const order = (await definitionOf(run.workflowVersionId)).steps.map((s) => s.id);
+      const steps = await db.stepRun.findMany({ where: { runId: run.id } });
+      return steps.sort((a, b) => order.indexOf(a.stepId) - order.indexOf(b.stepId));
+    },
+
+    /** A step's attempts, oldest first. */
+    attempts(stepRunId: string): Promise<StepAttempt[]> {
+      return db.stepAttempt.findMany({ where: { stepRunId }, orderBy: { attempt: 'asc' } });
+    },
+
+    /** A run's event log after sequence `after`, in order, keyset-paginated by sequence. */
+    async events(principal: Principal, runId: string, after: number | null, page: PageArgs): Promise<Connection<RunEvent>> {
+      const where = { ...inScope(principal), runId, ...(after != null ? { seq: { gt: after } } : {}) };
+      return paginate(db.runEvent, where, { field: 'seq', direction: 'asc' }, page);
+    },
+
+    /** Runs re-run from this one. */
+    children(principal: Principal, runId: string): Promise<Run[]> {
+      return db.run.findMany({ where: { ...inScope(principal), parentRunId: runId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    },
+
+    /**
+     * Cancels a PENDING or RUNNING run: no new step starts, waiting steps are cancelled, and
+     * the worker running it aborts its in-flight calls when it sees the change.
+     */
+    async cancel(principal: Principal, id: string, raw: { reason?: string | null; by?: string | null }): Promise<Run> {
+      const data = parseInput(cancelSchema, raw);
+      const now = res.clock.now();
+      const run = await db.$transaction(async (tx) => {
+        const current = await tx.run.findFirst({ where: { ...inScope(principal), id } });
+        if (!current) throw new NotFoundError('Run', `"${id}"`);
+        if (isTerminalRun(current.status as RunStatus)) {
+          throw new InvalidStateError(
+            `Run "${id}" is already ${current.status}; only PENDING or RUNNING runs can be cancelled`,
+            current.status,
+          );
+        }
+        // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
+        const changed = await tx.run.updateMany({
+          where: { id, status: current.status },
+          data: {
+            status: 'CANCELLED',
+            cancelledAt: now,
+            completedAt: now,
+            cancelledBy: data.by ?? null,
+            cancelReason: data.reason ?? null,
+            runnableAt: null,
+            error: { message: `Cancelled${data.reason ? `: ${data.reason}` : ''}` },
+          },
+        });
+        if (changed.count !== 1) throw new InvalidStateError(`Run "${id}" changed while being cancelled; try again`, current.status);
+        const open = await tx.stepRun.findMany({
+          where: { runId: id, status: { in: ['PENDING', 'RUNNING', 'WAITING'] } },
+          select: { stepId: true },
+        });
+        await tx.stepRun.updateMany({
+          where: { runId: id, status: { in: ['PENDING', 'RUNNING', 'WAITING'] } },
+          data: { status: 'CANCELLED', completedAt: now },
+        });
+        await tx.stepAttempt.updateMany({ where: { runId: id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
+        const events: NewRunEvent[] = [
+          ...open.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
+          { type: 'run.cancelled', payload: { reason: data.reason ?? null, by: data.by ?? null } },
+        ];
+        await appendEvents(tx, current, events, now);
+        return tx.run.findUniqueOrThrow({ where: { id } });
+      });
+      res.notifier.runChanged(id);
+      return run;
+    },
+
+    /**
+     * Resumes a FAILED or CANCELLED run from its first incomplete steps: completed steps keep
+     * their outputs and are not called again.
+     */
+    async retry(principal: Principal, id: string): Promise<Run> {
+      const now = res.clock.now();
+      const run = await db.$transaction(async (tx) => {
+        const current = await tx.run.findFirst({
+          where: { ...inScope(principal), id },
+          include: { workflow: { select: { timeoutSeconds: true } } },
+        });
+        if (!current) throw new NotFoundError('Run', `"${id}"`);
+        if (current.status !== 'FAILED' && current.status !== 'CANCELLED') {
+          throw new InvalidStateError(`Run "${id}" is ${current.status}; only FAILED or CANCELLED runs can be retried`, current.status);
+        }
+        const reset = await tx.stepRun.findMany({
+          where: { runId: id, status: { in: ['FAILED', 'CANCELLED'] } },
+          select: { stepId: true },
+        });
+        await tx.stepRun.updateMany({
+          where: { runId: id, status: { in: ['FAILED', 'CANCELLED'] } },
+          data: { status: 'PENDING', error: jsonInput(null), nextAttemptAt: null, completedAt: null },
+        });
+        await tx.run.update({
+          where: { id },
+          data: {
+            status: 'PENDING',
+            runnableAt: now,
+            deadlineAt: deadline(current.workflow.timeoutSeconds, now),
+            completedAt: null,
+            cancelledAt: null,
+            cancelledBy: null,
+            cancelReason: null,
+            error: jsonInput(null),
+            outputs: jsonInput(null),
+          },
+        });
+        await appendEvents(
+          tx,
+          current,
+          [{ type: 'run.retried', payload: { previousStatus: current.status, steps: reset.map((s) => s.stepId) } }],
+          now,
+        );
+        return tx.run.findUniqueOrThrow({ where: { id } });
+      });
+      res.notifier.runChanged(id);
+      return run;
+    },
+
+    /**
+     * Starts a new run, linked to `runId` as its parent, that reuses the parent's outputs for
+     * every step not downstream of `stepId` and executes `stepId` and everything after it again.
+     * `inputPatch` is merged over the parent's input (it reaches only re-executed steps).
+     */
+    async rerunFromStep(
+      principal: Principal,
+      runId: string,
+      stepId: string,
+      inputPatch: Record<string, unknown> | null | undefined,
+    ): Promise<Run> {
+      const parent = await service.get(principal, runId);
+      if (!isTerminalRun(parent.status as RunStatus)) {
+        throw new InvalidStateError(
+          `Run "${runId}" is ${parent.status}; wait for it to finish (or cancel it) before re-running it`,
+          parent.status,
+        );
+      }
+      const definition = await definitionOf(parent.workflowVersionId);
+      if (!definition.steps.some((s) => s.id === stepId)) {
+        throw new ValidationError([{ path: 'stepId', message: `run "${runId}" has no step "${stepId}"` }]);
+      }
+      if (inputPatch != null && (typeof inputPatch !== 'object' || Array.isArray(inputPatch))) {
+        throw new ValidationError([{ path: 'inputPatch', message: 'must be an object' }]);
+      }
+      const again = downstreamOf(definition, stepId);
+      const parentSteps = new Map((await db.stepRun.findMany({ where: { runId } })).map((s) => [s.stepId, s]));
+      const inputs = { ...(parent.inputs as Record<string, unknown>), ...(inputPatch ?? {}) };
+      const checked = checkRunInput(definition.inputs, inputs);
+      if (checked.issues.length > 0) throw new ValidationError(checked.issues);
+      const now = res.clock.now();
+      const run = await db.$transaction(async (tx) => {
+        const created = await tx.run.create({
+          data: {
+            ...inScope(principal),
+            workflowId: parent.workflowId,
+            workflowVersionId: parent.workflowVersionId,
+            status: 'PENDING',
+            inputs: checked.input as Prisma.InputJsonValue,
+            triggeredBy: 'RERUN',
+            parentRunId: parent.id,
+            rerunFromStepId: stepId,
+            runnableAt: now,
+            createdAt: now,
+          },
+        });
+        const reused: string[] = [];
+        await tx.stepRun.createMany({
+          data: definition.steps.map((step) => {
+            const before = parentSteps.get(step.id);
+            const keep = !again.has(step.id) && (before?.status === 'COMPLETED' || before?.status === 'SKIPPED');
+            if (keep) reused.push(step.id);
+            return {
+              ...inScope(principal),
+              runId: created.id,
+              stepId: step.id,
+              stepType: step.type,
+              status: keep ? before.status : 'PENDING',
+              output: keep ? (before.output ?? undefined) : undefined,
+              input: keep ? (before.input ?? undefined) : undefined,
+              completedAt: keep ? now : null,
+              createdAt: now,
+            };
+          }),
+        });
+        await appendEvents(
+          tx,
+          created,
+          [
+            {
+              type: 'run.created',
+              payload: { workflowId: parent.workflowId, parentRunId: parent.id, rerunFromStepId: stepId, triggeredBy: 'RERUN' },
+            },
+            ...reused.map((id) => ({ type: 'step.reused' as const, stepId: id, payload: { fromRunId: parent.id } })),
+          ],
+          now,
+        );
+        return created;
+      });
+      res.notifier.wake();
+      return run;
+    },
+
+    /** Delivers an external signal to a `wait` step; its payload becomes the step's output. */
+    async signal(principal: Principal, runId: string, stepId: string, payload: unknown): Promise<Run> {
+      const now = res.clock.now();
+      const run = await db.$transaction(async (tx) => {
+        const current = await tx.run.findFirst({ where: { ...inScope(principal), id: runId } });
+        if (!current) throw new NotFoundError('Run', `"${runId}"`);
+        const step = await tx.stepRun.findFirst({ where: { runId, stepId } });
+        if (!step) throw new NotFoundError('Step', `"${stepId}" of run "${runId}"`);
+        if (step.stepType !== 'wait' || step.status !== 'WAITING' || isTerminalRun(current.status as RunStatus)) {
+          throw new InvalidStateError(
+            `Step "${stepId}" is not waiting for a signal (it is a ${step.stepType} step, ${step.status}; the run is ${current.status})`,
+            step.status,
+          );
+        }
+        const changed = await tx.stepRun.updateMany({
+          where: { id: step.id, status: 'WAITING' },
+          data: { status: 'COMPLETED', output: (payload ?? null) as Prisma.InputJsonValue, completedAt: now, nextAttemptAt: null },
+        });
+        if (changed.count !== 1) throw new InvalidStateError(`Step "${stepId}" stopped waiting meanwhile`, step.status);
+        await tx.run.update({ where: { id: runId }, data: { runnableAt: now } });
+        await appendEvents(
+          tx,
+          current,
+          [
+            { type: 'step.signalled', stepId, payload: { payload: payload ?? null } },
+            { type: 'step.completed', stepId, payload: { output: payload ?? null } },
+          ],
+          now,
+        );
+        return tx.run.findUniqueOrThrow({ where: { id: runId } });
+      });
+      res.notifier.runChanged(runId);
+      return run;
+    },
+  };
+  return service;
+}
+
+/** The service's type, for code that receives it. */
+export type RunService = ReturnType<typeof createRunService>;

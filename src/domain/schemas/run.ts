@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../statuses.ts';
+
+/** Input of executeWorkflow (besides which workflow). */
+export const executeSchema = z.object({
+  input: z.record(z.string(), z.unknown()).nullish(),
+  idempotencyKey: z.string().trim().min(1).max(255).nullish(),
+});
+export type ExecuteInput = z.input<typeof executeSchema>;
+
+/** Filters for listing runs. */
+export const runFilterSchema = z.object({
+  status: z.array(z.enum(RUN_STATUSES)).nullish(),
+  workflowId: z.string().nullish(),
+  triggeredBy: z.enum(RUN_TRIGGERS).nullish(),
+  createdAfter: z.date().nullish(),
+  createdBefore: z.date().nullish(),
+});
+export type RunFilter = z.input<typeof runFilterSchema>;
+
+/** Input of cancelRun. */
+export const cancelSchema = z.object({
+  reason: z.string().trim().max(2000).nullish(),
+  by: z.string().trim().max(255).nullish(),
+});

@@ -1,0 +1,150 @@
+import type { Agent } from '../db/models.ts';
+import type { Step } from '../domain/definition/schema.ts';
+import { type AgentCaller, AgentCallError, type AgentLog } from './agents/call.ts';
+import { evaluateCondition } from './conditions.ts';
+import { type DataContext, resolveMapping } from './dataflow.ts';
+import { effectivePolicy, type RetryPolicy } from './retry.ts';
+import { evaluateTransform, TransformError } from './transform.ts';
+
+/** Default per-attempt timeout of steps that call out without an agent (http). */
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+
+/** What an attempt produced. */
+export interface AttemptSuccess {
+  output: unknown;
+  logs: AgentLog[];
+  statusCode: number | null;
+}
+
+/** Why an attempt failed, in the shape stored on the attempt and shown through the API. */
+export interface AttemptFailure {
+  message: string;
+  kind: string;
+  statusCode: number | null;
+  body: string | null;
+  retryable: boolean;
+  retryAfterMs: number | null;
+}
+
+/** Everything one attempt needs, resolved by the executor. */
+export interface AttemptContext {
+  runId: string;
+  attempt: number;
+  data: DataContext;
+  signal: AbortSignal;
+  caller: AgentCaller;
+  /** Looks up the live agent a step names in the run's workspace. */
+  findAgent(name: string): Promise<Agent | null>;
+}
+
+/** The agent an `agent` step calls, when it exists and is active. */
+async function activeAgent(step: Extract<Step, { type: 'agent' }>, ctx: AttemptContext): Promise<Agent> {
+  const agent = await ctx.findAgent(step.agent);
+  if (!agent || agent.status !== 'ACTIVE') {
+    throw failure(
+      `agent "${step.agent}" ${agent ? `is ${agent.status}` : 'does not exist'}; register or re-activate it, then retry the run`,
+      'config',
+    );
+  }
+  return agent;
+}
+
+function failure(message: string, kind: string, retryable = false): AttemptFailureError {
+  return new AttemptFailureError({ message, kind, statusCode: null, body: null, retryable, retryAfterMs: null });
+}
+
+/** A classified attempt failure (the executor records `failure` as is). */
+export class AttemptFailureError extends Error {
+  constructor(readonly failure: AttemptFailure) {
+    super(failure.message);
+    this.name = 'AttemptFailureError';
+  }
+}
+
+/** Maps anything an attempt threw to a stored failure; never throws itself. */
+export function classify(error: unknown): AttemptFailure {
+  if (error instanceof AttemptFailureError) return error.failure;
+  if (error instanceof AgentCallError) {
+    return {
+      message: error.message,
+      kind: error.kind,
+      statusCode: error.statusCode,
+      body: error.body,
+      retryable: error.retryable,
+      retryAfterMs: error.retryAfterMs,
+    };
+  }
+  if (error instanceof TransformError)
+    return { message: error.message, kind: 'transform', statusCode: null, body: null, retryable: false, retryAfterMs: null };
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    kind: 'internal',
+    statusCode: null,
+    body: null,
+    retryable: false,
+    retryAfterMs: null,
+  };
+}
+
+/** The retry policy of a step: its own, else its agent's, else none. */
+export async function policyFor(step: Step, ctx: Pick<AttemptContext, 'findAgent'>): Promise<RetryPolicy> {
+  const agentRetry =
+    step.type === 'agent' ? ((await ctx.findAgent(step.agent))?.retryConfig as Partial<RetryPolicy> | undefined) : undefined;
+  return effectivePolicy(step.retry, agentRetry);
+}
+
+/**
+ * Runs one attempt of an executing step (agent, http, condition, transform) with its input
+ * already resolved. Timers and signals (delay, wait) are handled by the executor, not here.
+ */
+export async function runAttempt(step: Step, input: unknown, ctx: AttemptContext): Promise<AttemptSuccess> {
+  switch (step.type) {
+    case 'agent': {
+      const agent = await activeAgent(step, ctx);
+      const call = {
+        runId: ctx.runId,
+        stepId: step.id,
+        attempt: ctx.attempt,
+        input,
+        signal: ctx.signal,
+        timeoutMs: step.timeoutMs ?? agent.timeoutMs,
+      };
+      const target = {
+        id: agent.id,
+        name: agent.name,
+        url: agent.url,
+        protocol: agent.protocol as 'A2A' | 'HTTP',
+        authType: agent.authType as 'NONE' | 'BEARER' | 'APIKEY',
+        authConfig: agent.authConfig,
+        timeoutMs: agent.timeoutMs,
+      };
+      return ctx.caller.callAgent(target, call);
+    }
+    case 'http': {
+      const request = resolveMapping(step.request, ctx.data) as {
+        method: string;
+        url: string;
+        headers?: Record<string, string>;
+        body?: unknown;
+      };
+      const call = {
+        runId: ctx.runId,
+        stepId: step.id,
+        attempt: ctx.attempt,
+        input,
+        signal: ctx.signal,
+        timeoutMs: step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      };
+      return ctx.caller.callHttp({ ...request, body: request.body === undefined ? input : request.body }, call);
+    }
+    case 'condition': {
+      const result = evaluateCondition(step.condition, ctx.data);
+      return { output: { result, branch: result ? 'onTrue' : 'onFalse' }, logs: [], statusCode: null };
+    }
+    case 'transform':
+      return { output: await evaluateTransform(step.expression, input), logs: [], statusCode: null };
+    case 'delay':
+    case 'wait':
+      throw failure(`step "${step.id}" of type ${step.type} does not execute an attempt`, 'internal');
+  }
+}
