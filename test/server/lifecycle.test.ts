@@ -8,7 +8,6 @@ import { startTestApp } from '../support/app.ts';
 import { type ScratchDatabase, scratchDatabase } from '../support/database.ts';
 
 const run = promisify(execFile);
-const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
 const main = new URL('../../src/main.ts', import.meta.url).pathname;
 
 /** An agent whose /health answers only when the test says so: in-flight requests without timers. */
@@ -44,9 +43,9 @@ async function postGraphQL(base: string, query: string, variables: object) {
 
 describe('configuration', () => {
   it('refuses to start on a bad variable, naming it', async () => {
-    const failure = await run(tsx, [main], { env: { ...process.env, PORT: 'eighty', DATABASE_URL: 'mysql://nope' } }).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failure = await run(process.execPath, ['--import', 'tsx', main], {
+      env: { ...process.env, PORT: 'eighty', DATABASE_URL: 'mysql://nope' },
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 78 });
     const stderr = (failure as { stderr: string }).stderr;
     expect(stderr).toContain('Invalid configuration');
@@ -54,7 +53,7 @@ describe('configuration', () => {
   });
 
   it('names DATABASE_URL when it has an unknown scheme', async () => {
-    const failure = await run(tsx, [main], { env: { ...process.env, DATABASE_URL: 'mysql://nope' } }).catch(
+    const failure = await run(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, DATABASE_URL: 'mysql://nope' } }).catch(
       (error: { code: number; stderr: string }) => error,
     );
     expect((failure as { stderr: string }).stderr).toContain('DATABASE_URL: must start with postgres://');
@@ -115,7 +114,7 @@ describe('npm start process', () => {
 
   it('serves GraphQL, and on SIGTERM drains the in-flight request and exits 0', async () => {
     const agent = await heldAgent();
-    const child: ChildProcess = spawn(tsx, [main], {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', main], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: scratch.url, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
