@@ -6,6 +6,7 @@ import {
   RunDocument,
   RunEventsDocument,
   RunsWithAttemptsDocument,
+  type RunsWithAttemptsQuery,
 } from '../../sdk/gql/graphql.ts';
 import { type TestAgent, gate, startHttpAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -143,7 +144,8 @@ describe.runIf(testProvider === 'postgres')('several worker processes on one Pos
     const workerIds = new Set<string>();
     let after: string | null = null;
     for (;;) {
-      const page = (await api.ok(RunsWithAttemptsDocument, { first: 100, after })).runs;
+      const data: RunsWithAttemptsQuery = await api.ok(RunsWithAttemptsDocument, { first: 100, after });
+      const page = data.runs;
       for (const edge of page.edges) {
         for (const step of edge.node.steps) {
           expect(step.status).toBe('COMPLETED');
