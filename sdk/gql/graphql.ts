@@ -86,6 +86,8 @@ export type CreateWorkflowInput = {
   metadata?: unknown;
   /** Display name, unique in the workspace. */
   name: string;
+  /** Runs still unfinished this long after they start fail with a timeout. */
+  timeoutSeconds?: number | null | undefined;
   /** Semantic version label for version 1, e.g. `1.0.0`. */
   versionLabel?: string | null | undefined;
 };
@@ -255,6 +257,8 @@ export type UpdateWorkflowInput = {
   name?: string | null | undefined;
   /** ACTIVE, INACTIVE or ARCHIVED (use deleteWorkflow to delete). */
   status?: WorkflowStatus | null | undefined;
+  /** Runs still unfinished this long after they start fail with a timeout. */
+  timeoutSeconds?: number | null | undefined;
   /** Label for the new version, if one is created. */
   versionLabel?: string | null | undefined;
 };

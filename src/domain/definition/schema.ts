@@ -44,6 +44,10 @@ export const retrySchema = z.strictObject({
   initialDelayMs: z.int().min(0).default(1000),
   maxDelayMs: z.int().min(0).default(30_000),
   backoffMultiplier: z.number().min(1).default(2),
+  /** Fraction of each delay that is randomized (0..1), so retries of many runs spread out. */
+  jitter: z.number().min(0).max(1).optional(),
+  /** HTTP statuses to retry besides the default (network errors, timeouts, 5xx, 429), e.g. [409]. */
+  retryOn: z.array(z.int().min(400).max(499)).max(100).optional(),
 });
 
 /*

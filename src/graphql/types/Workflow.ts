@@ -53,6 +53,10 @@ export const WorkflowRef = builder.prismaNode('Workflow', {
       { name: 'WorkflowVersionConnection', description: 'A page of workflow versions.', fields: connectionFields('versions') },
       { name: 'WorkflowVersionEdge', description: 'A version in a page.' },
     ),
+    timeoutSeconds: t.exposeInt('timeoutSeconds', {
+      nullable: true,
+      description: 'Run timeout: runs unfinished this long after starting fail.',
+    }),
     metadata: t.expose('metadata', { type: 'JSON', nullable: true, description: 'Free-form labels.' }),
     createdBy: t.exposeString('createdBy', { nullable: true, description: 'Who created the workflow, when known.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the workflow was created.' }),
@@ -94,6 +98,7 @@ const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
     definition: t.field({ type: 'JSON', required: true, description: 'The definition, in any supported shape (see `format`).' }),
     format: t.field({ type: DefinitionFormat, required: false, description: 'Shape of `definition` (default AUTO).' }),
     versionLabel: t.string({ required: false, description: 'Semantic version label for version 1, e.g. `1.0.0`.' }),
+    timeoutSeconds: t.int({ required: false, description: 'Runs still unfinished this long after they start fail with a timeout.' }),
     metadata: t.field({ type: 'JSON', required: false, description: 'Free-form labels (an object).' }),
   }),
 });
@@ -106,6 +111,7 @@ const UpdateWorkflowInput = builder.inputType('UpdateWorkflowInput', {
     definition: t.field({ type: 'JSON', required: false, description: 'New definition, in any supported shape.' }),
     format: t.field({ type: DefinitionFormat, required: false, description: 'Shape of `definition` (default AUTO).' }),
     versionLabel: t.string({ required: false, description: 'Label for the new version, if one is created.' }),
+    timeoutSeconds: t.int({ required: false, description: 'Runs still unfinished this long after they start fail with a timeout.' }),
     status: t.field({ type: WorkflowStatus, required: false, description: 'ACTIVE, INACTIVE or ARCHIVED (use deleteWorkflow to delete).' }),
     metadata: t.field({ type: 'JSON', required: false, description: 'New labels (replaces the old ones).' }),
   }),
