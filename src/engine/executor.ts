@@ -158,7 +158,9 @@ export async function driveRun(deps: EngineDeps, runId: string, stopping: AbortS
         res.notifier.wake();
         return;
       }
-      const heartbeat = setTimeout(() => kick(), Math.max(50, Math.floor(config.leaseMs / 3)));
+      // Wake for the next heartbeat, or at the run's deadline if that comes first.
+      const untilDeadline = run.deadlineAt ? run.deadlineAt.getTime() - now.getTime() : Infinity;
+      const heartbeat = setTimeout(() => kick(), Math.max(10, Math.min(Math.floor(config.leaseMs / 3), untilDeadline)));
       await wakeup;
       clearTimeout(heartbeat);
     }
