@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { Resources } from '../domain/resources.ts';
 import { createAgentCaller } from './agents/call.ts';
-import { driveRun, type EngineDeps } from './executor.ts';
+import type { EngineDeps } from './engine-types.ts';
+import { driveRun } from './executor.ts';
 import { claimRuns, release } from './lease.ts';
 
 /** Options of a worker pool. */
