@@ -262,7 +262,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         });
         await tx.stepRun.updateMany({
           where: { runId: id, status: { in: ['FAILED', 'CANCELLED'] } },
-          data: { status: 'PENDING', error: jsonInput(null), nextAttemptAt: null, completedAt: null },
+          // startedAt restarts so the step's retry budget counts only attempts from now on.
+          data: { status: 'PENDING', error: jsonInput(null), nextAttemptAt: null, completedAt: null, startedAt: null },
         });
         await tx.run.update({
           where: { id },

@@ -158,8 +158,12 @@ async function finishAttempt(
     return;
   }
   const policy = await policyFor(step, { findAgent: findAgent ?? (async () => null) });
-  const failures = (await deps.res.db.prisma.stepAttempt.count({ where: { stepRunId: state.id, status: 'FAILED' } })) + 1;
-  const retry = shouldRetry(policy, failures, failure.retryable);
+  // Failures since the step (re)started count against its retries: retryRun grants a fresh budget.
+  const since = state.startedAt ?? now;
+  const failures =
+    (await deps.res.db.prisma.stepAttempt.count({ where: { stepRunId: state.id, status: 'FAILED', startedAt: { gte: since } } })) + 1;
+  const optedIn = failure.statusCode !== null && (step.retry?.retryOn ?? []).includes(failure.statusCode);
+  const retry = shouldRetry(policy, failures, failure.retryable || optedIn);
   const retryAt = retry ? new Date(now.getTime() + retryDelayMs(policy, failures, deps.random, failure.retryAfterMs)) : null;
   await write(async (tx) => {
     const changed = await tx.stepRun.updateMany({

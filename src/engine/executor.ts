@@ -13,6 +13,9 @@ import { dataContext, definitionOf, failRun, propagateSkips, settleTimersAndOrph
  * left to do until a timer or signal (the run is parked and its lease released), when the
  * lease is lost, or when `stopping` fires (in-flight steps are let finish first).
  */
+// Also how soon a cancel made by another process is noticed (same-process cancels are immediate).
+const HEARTBEAT_MAX_MS = 2_000;
+
 export async function driveRun(deps: EngineDeps, runId: string, stopping: AbortSignal): Promise<void> {
   const { res, config } = deps;
   const db = res.db.prisma;
@@ -133,7 +136,7 @@ export async function driveRun(deps: EngineDeps, runId: string, stopping: AbortS
       }
       // Wake for the next heartbeat, or at the run's deadline if that comes first.
       const untilDeadline = run.deadlineAt ? run.deadlineAt.getTime() - now.getTime() : Infinity;
-      const heartbeat = setTimeout(() => kick(), Math.max(10, Math.min(Math.floor(config.leaseMs / 3), untilDeadline)));
+      const heartbeat = setTimeout(() => kick(), Math.max(10, Math.min(Math.floor(config.leaseMs / 3), HEARTBEAT_MAX_MS, untilDeadline)));
       await wakeup;
       clearTimeout(heartbeat);
     }

@@ -135,7 +135,9 @@ export async function runAttempt(step: Step, input: unknown, ctx: AttemptContext
         signal: ctx.signal,
         timeoutMs: step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
       };
-      return ctx.caller.callHttp({ ...request, body: request.body === undefined ? input : request.body }, call);
+      // Without an explicit body the step input is sent, except on methods that carry none.
+      const bodyless = ['GET', 'HEAD', 'DELETE'].includes(request.method.toUpperCase());
+      return ctx.caller.callHttp({ ...request, body: request.body !== undefined ? request.body : bodyless ? undefined : input }, call);
     }
     case 'condition': {
       const result = evaluateCondition(step.condition, ctx.data);
