@@ -76,3 +76,41 @@ it('a delay timer survives a server crash: the run completes after restart', asy
   expect(status).toBe('COMPLETED');
   expect(outputs).toEqual({ after: 'woke up' });
 }, 60_000);
+
+it('a run waiting for a signal holds no worker: with one worker slot, another run completes meanwhile', async () => {
+  const t = await startTestApp({}, { WORKER_POLL_MS: '50', WORKER_CONCURRENCY: '1' });
+  cleanups.push(() => t.close());
+  const waiting = (
+    await t.ok(CreateWorkflowDocument, {
+      input: { name: 'approval', definition: { steps: [{ id: 'approve', type: 'wait' }] } },
+    })
+  ).createWorkflow;
+  const quick = (
+    await t.ok(CreateWorkflowDocument, {
+      input: {
+        name: 'quick',
+        definition: {
+          steps: [
+            { id: 'add', type: 'transform', expression: 'a + b', input: { a: '${workflow.input.a}', b: '${workflow.input.b}' } },
+            { id: 'label', type: 'transform', dependsOn: ['add'], expression: '"sum"' },
+          ],
+          outputs: { total: '${add.output}', note: 'total is ${add.output}' },
+        },
+      },
+    })
+  ).createWorkflow;
+  if (waiting.__typename !== 'Workflow' || quick.__typename !== 'Workflow') throw new Error('setup failed');
+  const parked = (await t.ok(ExecuteWorkflowDocument, { workflowId: waiting.id })).executeWorkflow;
+  if (parked.__typename !== 'Run') throw new Error(JSON.stringify(parked));
+  await waitForRun(t, parked.id, (r) => r.steps[0]?.status === 'WAITING');
+
+  const other = (await t.ok(ExecuteWorkflowDocument, { workflowId: quick.id, input: { a: 2, b: 3 } })).executeWorkflow;
+  if (other.__typename !== 'Run') throw new Error(JSON.stringify(other));
+  const done = await waitForRun(t, other.id);
+  expect(done.status).toBe('COMPLETED');
+  // The workflow's output mapping, not the terminal steps, shapes the outputs (types kept).
+  expect(done.outputs).toEqual({ total: 5, note: 'total is 5' });
+  const still = await waitForRun(t, parked.id, () => true);
+  expect(still.status).toBe('RUNNING');
+  expect(still.steps[0]?.status).toBe('WAITING');
+});
