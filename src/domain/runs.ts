@@ -1,11 +1,12 @@
 import { isUniqueViolation, jsonInput, type Prisma, type Run, type RunEvent, type StepAttempt, type StepRun } from '../db/models.ts';
-import { appendEvents, type NewRunEvent } from '../engine/events.ts';
+import { appendEvents } from '../engine/events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
 import { type Connection, type KeysetOrder, type PageArgs, paginate, type RelationQuery } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
 import { checkRunInput } from './run-input.ts';
+import { cancelRunInTx, insertRun } from './run-writes.ts';
 import { parseInput } from './schemas/issues.ts';
 import { cancelSchema, type ExecuteInput, executeSchema, type RunFilter, runFilterSchema } from './schemas/run.ts';
 import { isTerminalRun, type RunStatus, type RunTrigger } from './statuses.ts';
@@ -71,45 +72,25 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
       const now = res.clock.now();
       try {
-        const run = await db.$transaction(async (tx) => {
-          const created = await tx.run.create({
-            data: {
+        const run = await db.$transaction((tx) =>
+          insertRun(
+            tx,
+            {
               ...inScope(principal),
               workflowId: workflow.id,
               workflowVersionId: workflow.currentVersionId as string,
-              status: 'PENDING',
-              inputs: checked.input as Prisma.InputJsonValue,
+              version: workflow.currentVersion,
+              definition,
+              inputs: checked.input,
               triggeredBy: options.triggeredBy ?? 'API',
               triggeredByUser: options.triggeredByUser ?? null,
               scheduleId: options.scheduleId ?? null,
               idempotencyKey: key,
-              runnableAt: now,
-              deadlineAt: deadline(workflow.timeoutSeconds, now),
-              createdAt: now,
+              timeoutSeconds: workflow.timeoutSeconds,
             },
-          });
-          await tx.stepRun.createMany({
-            data: definition.steps.map((step) => ({
-              ...inScope(principal),
-              runId: created.id,
-              stepId: step.id,
-              stepType: step.type,
-              createdAt: now,
-            })),
-          });
-          await appendEvents(
-            tx,
-            created,
-            [
-              {
-                type: 'run.created',
-                payload: { workflowId: workflow.id, version: workflow.currentVersion, triggeredBy: created.triggeredBy },
-              },
-            ],
             now,
-          );
-          return created;
-        });
+          ),
+        );
         res.notifier.wake();
         return run;
       } catch (error) {
@@ -208,33 +189,9 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
           );
         }
         // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
-        const changed = await tx.run.updateMany({
-          where: { id, status: current.status },
-          data: {
-            status: 'CANCELLED',
-            cancelledAt: now,
-            completedAt: now,
-            cancelledBy: data.by ?? null,
-            cancelReason: data.reason ?? null,
-            runnableAt: null,
-            error: { message: `Cancelled${data.reason ? `: ${data.reason}` : ''}` },
-          },
-        });
-        if (changed.count !== 1) throw new InvalidStateError(`Run "${id}" changed while being cancelled; try again`, current.status);
-        const open = await tx.stepRun.findMany({
-          where: { runId: id, status: { in: ['PENDING', 'RUNNING', 'WAITING'] } },
-          select: { stepId: true },
-        });
-        await tx.stepRun.updateMany({
-          where: { runId: id, status: { in: ['PENDING', 'RUNNING', 'WAITING'] } },
-          data: { status: 'CANCELLED', completedAt: now },
-        });
-        await tx.stepAttempt.updateMany({ where: { runId: id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
-        const events: NewRunEvent[] = [
-          ...open.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
-          { type: 'run.cancelled', payload: { reason: data.reason ?? null, by: data.by ?? null } },
-        ];
-        await appendEvents(tx, current, events, now);
+        if (!(await cancelRunInTx(tx, current, data.reason ?? null, data.by ?? null, now))) {
+          throw new InvalidStateError(`Run "${id}" changed while being cancelled; try again`, current.status);
+        }
         return tx.run.findUniqueOrThrow({ where: { id } });
       });
       res.notifier.runChanged(id);

@@ -1,0 +1,95 @@
+// Run writes that must happen inside a caller's transaction: creating a run (with its steps
+// and first event) and cancelling one. Shared by the run service and the scheduler, so a
+// schedule tick and the run it starts commit together.
+import type { Prisma, Run } from '../db/models.ts';
+import { appendEvents, type NewRunEvent, type Tx } from '../engine/events.ts';
+import type { WorkflowDefinition } from './definition/schema.ts';
+import type { RunTrigger } from './statuses.ts';
+
+/** What a new run needs. */
+export interface NewRun {
+  tenantId: string;
+  workspaceId: string;
+  workflowId: string;
+  workflowVersionId: string;
+  version: number;
+  definition: WorkflowDefinition;
+  inputs: Record<string, unknown>;
+  triggeredBy: RunTrigger;
+  triggeredByUser?: string | null;
+  scheduleId?: string | null;
+  idempotencyKey?: string | null;
+  timeoutSeconds?: number | null;
+}
+
+/** Creates a PENDING run, one PENDING step row per step, and its run.created event. */
+export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
+  const scope = { tenantId: spec.tenantId, workspaceId: spec.workspaceId };
+  const created = await tx.run.create({
+    data: {
+      ...scope,
+      workflowId: spec.workflowId,
+      workflowVersionId: spec.workflowVersionId,
+      status: 'PENDING',
+      inputs: spec.inputs as Prisma.InputJsonValue,
+      triggeredBy: spec.triggeredBy,
+      triggeredByUser: spec.triggeredByUser ?? null,
+      scheduleId: spec.scheduleId ?? null,
+      idempotencyKey: spec.idempotencyKey ?? null,
+      runnableAt: now,
+      deadlineAt: spec.timeoutSeconds ? new Date(now.getTime() + spec.timeoutSeconds * 1000) : null,
+      createdAt: now,
+    },
+  });
+  await tx.stepRun.createMany({
+    data: spec.definition.steps.map((step) => ({ ...scope, runId: created.id, stepId: step.id, stepType: step.type, createdAt: now })),
+  });
+  await appendEvents(
+    tx,
+    created,
+    [
+      {
+        type: 'run.created',
+        payload: { workflowId: spec.workflowId, version: spec.version, triggeredBy: spec.triggeredBy, scheduleId: spec.scheduleId ?? null },
+      },
+    ],
+    now,
+  );
+  return created;
+}
+
+/**
+ * Cancels a run that is PENDING or RUNNING as read in `current`: returns false (changing
+ * nothing) if it moved on meanwhile. Waiting and pending steps are cancelled; the worker
+ * running it notices and aborts in-flight calls.
+ */
+export async function cancelRunInTx(tx: Tx, current: Run, reason: string | null, by: string | null, now: Date): Promise<boolean> {
+  const changed = await tx.run.updateMany({
+    where: { id: current.id, status: current.status },
+    data: {
+      status: 'CANCELLED',
+      cancelledAt: now,
+      completedAt: now,
+      cancelledBy: by,
+      cancelReason: reason,
+      runnableAt: null,
+      error: { message: `Cancelled${reason ? `: ${reason}` : ''}` },
+    },
+  });
+  if (changed.count !== 1) return false;
+  const open = await tx.stepRun.findMany({
+    where: { runId: current.id, status: { in: ['PENDING', 'RUNNING', 'WAITING'] } },
+    select: { stepId: true },
+  });
+  await tx.stepRun.updateMany({
+    where: { runId: current.id, status: { in: ['PENDING', 'RUNNING', 'WAITING'] } },
+    data: { status: 'CANCELLED', completedAt: now },
+  });
+  await tx.stepAttempt.updateMany({ where: { runId: current.id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
+  const events: NewRunEvent[] = [
+    ...open.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
+    { type: 'run.cancelled', payload: { reason, by } },
+  ];
+  await appendEvents(tx, current, events, now);
+  return true;
+}
