@@ -2,6 +2,7 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as PgPrismaClient } from './generated/postgres/client.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
+import { serializedSqlite } from './serialized-sqlite.ts';
 import type { DatabaseTarget } from './target.ts';
 
 /**
@@ -40,7 +41,12 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
     await prisma.$connect();
     return { prisma, provider: 'postgres', close: () => prisma.$disconnect() };
   }
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: target.file, timeout: 30_000 }), log });
+  const prisma = new PrismaClient({
+    adapter: serializedSqlite(new PrismaBetterSQLite3({ url: target.file, timeout: 30_000 })),
+    log,
+    // Transactions queue for the single connection, so allow them to wait longer than the default.
+    transactionOptions: { maxWait: 15_000, timeout: 30_000 },
+  });
   if (options.onQuery) {
     const onQuery = options.onQuery;
     prisma.$on('query' as never, (e: { query: string }) => onQuery(e.query));
