@@ -26,10 +26,12 @@ export async function startStep(
     const wakeAt =
       step.type === 'delay' ? new Date(now.getTime() + step.durationMs) : step.timeoutMs ? new Date(now.getTime() + step.timeoutMs) : null;
     await write(async (tx) => {
-      await tx.stepRun.update({
-        where: { id: state.id },
+      // Conditional on the state read: a cancel that landed since then wins.
+      const moved = await tx.stepRun.updateMany({
+        where: { id: state.id, status: 'PENDING', attempt: state.attempt },
         data: { status: 'WAITING', attempt, startedAt: state.startedAt ?? now, nextAttemptAt: wakeAt },
       });
+      if (moved.count !== 1) return;
       await appendEvents(
         tx,
         run,
@@ -47,10 +49,12 @@ export async function startStep(
   }
   const input = resolveMapping(step.input, data);
   const attemptRow = await write(async (tx) => {
-    await tx.stepRun.update({
-      where: { id: state.id },
+    // Conditional on the state read: a cancel (or another change) since then means no start.
+    const moved = await tx.stepRun.updateMany({
+      where: { id: state.id, status: 'PENDING', attempt: state.attempt },
       data: { status: 'RUNNING', attempt, startedAt: state.startedAt ?? now, input: json(input), nextAttemptAt: null },
     });
+    if (moved.count !== 1) return null;
     const row = await tx.stepAttempt.create({
       data: {
         tenantId: run.tenantId,
@@ -66,6 +70,7 @@ export async function startStep(
     await appendEvents(tx, run, [{ type: 'step.started', stepId: step.id, payload: { attempt, input } }], now);
     return row;
   });
+  if (!attemptRow) return true;
   const controller = new AbortController();
   const findAgent = (name: string): Promise<Agent | null> =>
     deps.res.db.prisma.agent.findFirst({ where: { tenantId: run.tenantId, workspaceId: run.workspaceId, name, deletedAt: null } });

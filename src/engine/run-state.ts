@@ -98,6 +98,13 @@ export async function settleTimersAndOrphans(
     } else if (state.status === 'RUNNING' && !inflight.has(step.id)) {
       changed = true;
       await write(async (tx) => {
+        // Conditional: the snapshot may be stale, and an attempt of this worker that finished
+        // since it was read must not be undone (that would execute the step twice).
+        const reset = await tx.stepRun.updateMany({
+          where: { id: state.id, status: 'RUNNING', attempt: state.attempt },
+          data: { status: 'PENDING', nextAttemptAt: null },
+        });
+        if (reset.count !== 1) return;
         await tx.stepAttempt.updateMany({
           where: { stepRunId: state.id, attempt: state.attempt, status: 'RUNNING' },
           data: {
@@ -106,7 +113,6 @@ export async function settleTimersAndOrphans(
             error: { message: 'the worker running this attempt stopped before it finished' },
           },
         });
-        await tx.stepRun.update({ where: { id: state.id }, data: { status: 'PENDING', nextAttemptAt: null } });
         await appendEvents(tx, run, [{ type: 'step.interrupted', stepId: step.id, payload: { attempt: state.attempt } }], now);
       });
     }
