@@ -1,10 +1,12 @@
 // Row types shared by both providers' clients (they are generated from the same models).
 export type {
   Agent,
+  BackfillJob,
   Prisma,
   Run,
   RunEvent,
   Schedule,
+  ScheduleTick,
   StepAttempt,
   StepRun,
   Tenant,

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { type ConnectOptions, connectDatabase, type Database } from '../db/database.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { Notifier } from '../engine/notifier.ts';
+import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
 import { startWorkers, type WorkerPool } from '../engine/worker.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
 import { type Clock, type Resources, systemClock } from '../domain/resources.ts';
@@ -81,6 +82,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           random: overrides.random,
         })
       : null;
+  // The scheduler runs wherever workers run; ticks fire once however many processes do.
+  const scheduler: Scheduler | null = config.workerConcurrency > 0 ? startScheduler(resources, { pollMs: config.workerPollMs }) : null;
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -139,6 +142,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       }),
     async stop() {
       // Workers first: they finish in-flight steps and give their runs back for another process.
+      await scheduler?.stop();
       await workers?.stop(config.shutdownTimeoutMs);
       if (started) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
