@@ -68,7 +68,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         );
       }
       const definition = await definitionOf(workflow.currentVersionId);
-      const checked = checkRunInput(definition.inputs, data.input ?? {});
+      const checked = checkRunInput(definition, data.input ?? {});
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
       const now = res.clock.now();
       try {
@@ -276,7 +276,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       const again = downstreamOf(definition, stepId);
       const parentSteps = new Map((await db.stepRun.findMany({ where: { runId } })).map((s) => [s.stepId, s]));
       const inputs = { ...(parent.inputs as Record<string, unknown>), ...(inputPatch ?? {}) };
-      const checked = checkRunInput(definition.inputs, inputs);
+      const checked = checkRunInput(definition, inputs);
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
       const now = res.clock.now();
       const run = await db.$transaction(async (tx) => {
