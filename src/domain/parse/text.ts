@@ -1,0 +1,510 @@
+/**
+ * Word-level helpers for the deterministic parser: tokenizing, a small stemmer that folds the
+ * common English verb and agent-noun forms together (pull/pulls/pulling/pulled, generate/
+ * generator, notify/notifier), the verb lexicon that decides what counts as an action, and
+ * concept groups that make synonyms meet (pull ~ query ~ fetch, email ~ send, sales ~ salesforce).
+ */
+
+/** Past forms that no suffix rule can fold back. */
+const IRREGULAR: Readonly<Record<string, string>> = {
+  sent: 'send',
+  ran: 'run',
+  made: 'make',
+  wrote: 'write',
+  written: 'write',
+  got: 'get',
+  gotten: 'get',
+  built: 'build',
+  fed: 'feed',
+  found: 'find',
+  gave: 'give',
+  given: 'give',
+  kept: 'keep',
+  sold: 'sell',
+  told: 'tell',
+  took: 'take',
+  taken: 'take',
+  brought: 'bring',
+  did: 'do',
+  done: 'do',
+  drew: 'draw',
+  drawn: 'draw',
+  put: 'put',
+  set: 'set',
+  analyses: 'analysis',
+  emails: 'email',
+};
+
+/**
+ * Reduces a word to a crude stem so inflections and agent nouns meet: plural/third-person `s`,
+ * `ies`/`ied` → `y`, `ing`, `ed`, agent nouns in `er`/`or`/`ier`, a final `e` and a doubled
+ * final consonant are removed. Both sides of every comparison go through it, so stems only
+ * need to be consistent, not real words (`generate`, `generating`, `generator` → `generat`).
+ */
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  w = IRREGULAR[w] ?? w;
+  if (w.length <= 3) return w;
+  if (/ie[sd]$/.test(w) && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('ing') && w.length > 5) w = w.slice(0, -3);
+  else if (w.endsWith('ed') && w.length > 4) w = w.slice(0, -2);
+  else if (/(?:ss|x|z|ch|sh)es$/.test(w)) w = w.slice(0, -2);
+  else if (/[^su]s$/.test(w)) w = w.slice(0, -1);
+  if (w.endsWith('ier') && w.length > 5) w = `${w.slice(0, -3)}y`;
+  else if (/(?:er|or)$/.test(w) && w.length > 5) w = w.slice(0, -2);
+  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
+  if (/([bcdfgklmnprstvz])\1$/.test(w) && w.length > 3) w = w.slice(0, -1);
+  return w;
+}
+
+/**
+ * Base forms of the verbs that make a clause an action. A clause whose first words contain
+ * none of these (in any inflection) is not actionable.
+ */
+export const VERBS: readonly string[] = [
+  // reading
+  'pull',
+  'fetch',
+  'get',
+  'retrieve',
+  'query',
+  'extract',
+  'load',
+  'read',
+  'collect',
+  'gather',
+  'download',
+  'import',
+  'export',
+  'scrape',
+  'crawl',
+  'search',
+  'find',
+  'look',
+  'list',
+  'check',
+  'monitor',
+  'watch',
+  'poll',
+  'grab',
+  // producing
+  'generate',
+  'create',
+  'build',
+  'produce',
+  'make',
+  'compile',
+  'write',
+  'draft',
+  'prepare',
+  'compose',
+  'render',
+  'open',
+  'file',
+  'raise',
+  // understanding
+  'summarize',
+  'summarise',
+  'analyze',
+  'analyse',
+  'evaluate',
+  'assess',
+  'score',
+  'review',
+  'classify',
+  'categorize',
+  'categorise',
+  'tag',
+  'label',
+  'detect',
+  'translate',
+  'transcribe',
+  'validate',
+  'verify',
+  // shaping
+  'transform',
+  'convert',
+  'clean',
+  'normalize',
+  'format',
+  'parse',
+  'enrich',
+  'merge',
+  'dedupe',
+  'deduplicate',
+  'filter',
+  'sort',
+  'aggregate',
+  'calculate',
+  'compute',
+  'count',
+  'process',
+  'resize',
+  'compress',
+  // telling
+  'send',
+  'email',
+  'mail',
+  'notify',
+  'alert',
+  'post',
+  'message',
+  'ping',
+  'publish',
+  'share',
+  'forward',
+  'reply',
+  'deliver',
+  'broadcast',
+  'announce',
+  'remind',
+  'page',
+  'call',
+  'tweet',
+  'invite',
+  // keeping
+  'update',
+  'sync',
+  'upsert',
+  'save',
+  'store',
+  'upload',
+  'archive',
+  'backup',
+  'insert',
+  'add',
+  'append',
+  'record',
+  'log',
+  'delete',
+  'remove',
+  'purge',
+  'close',
+  'assign',
+  'escalate',
+  'approve',
+  'reject',
+  'schedule',
+  'book',
+  'deploy',
+  'restart',
+  'run',
+  'trigger',
+  'execute',
+  'start',
+  'stop',
+  'wait',
+  'pause',
+  'charge',
+  'refund',
+  'bill',
+  'pay',
+  'hit',
+  'ask',
+  'request',
+  'require',
+  'text',
+];
+
+/** Stem → base form, so an inflected verb can be named by its base ("pulling" → "pull"). */
+const VERB_BY_STEM: ReadonlyMap<string, string> = new Map(VERBS.map((verb) => [stem(verb), verb]));
+
+/** The base form of `word` when it is a known verb in any inflection, else undefined. */
+export function verbBase(word: string): string | undefined {
+  return VERB_BY_STEM.get(stem(word));
+}
+
+/** Exactly a verb's base form (what an imperative starts with), used to split "x and <verb> y". */
+export function isImperative(word: string): boolean {
+  return VERB_BY_STEM.get(stem(word)) === word.toLowerCase();
+}
+
+/**
+ * Synonym groups. Two words that share a group are related; a word may sit in several groups
+ * ("email" is both a channel and a way of sending). Words are stemmed when the table is built.
+ */
+const CONCEPT_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  fetch: [
+    'pull',
+    'fetch',
+    'get',
+    'retrieve',
+    'query',
+    'extract',
+    'load',
+    'read',
+    'collect',
+    'gather',
+    'download',
+    'import',
+    'scrape',
+    'crawl',
+    'search',
+    'find',
+    'look',
+    'lookup',
+    'select',
+    'list',
+    'obtain',
+    'grab',
+    'poll',
+    'check',
+    'monitor',
+    'watch',
+    'export',
+  ],
+  send: [
+    'send',
+    'email',
+    'mail',
+    'notify',
+    'notification',
+    'alert',
+    'post',
+    'ping',
+    'publish',
+    'share',
+    'forward',
+    'deliver',
+    'dispatch',
+    'broadcast',
+    'announce',
+    'tell',
+    'inform',
+    'remind',
+    'page',
+    'tweet',
+  ],
+  email: ['email', 'mail', 'gmail', 'outlook', 'inbox', 'smtp', 'newsletter', 'mailchimp', 'sendgrid'],
+  chat: ['slack', 'msteams', 'discord', 'chat', 'channel', 'message', 'dm'],
+  create: [
+    'generate',
+    'create',
+    'build',
+    'produce',
+    'make',
+    'compile',
+    'write',
+    'draft',
+    'prepare',
+    'compose',
+    'render',
+    'open',
+    'file',
+    'raise',
+    'add',
+  ],
+  summary: ['summarize', 'summarise', 'summary', 'digest', 'recap', 'condense', 'overview', 'brief'],
+  report: ['report', 'summarize', 'summarise', 'dashboard', 'summary', 'digest', 'overview', 'chart'],
+  analyze: [
+    'analyze',
+    'analyse',
+    'analysis',
+    'evaluate',
+    'assess',
+    'score',
+    'review',
+    'inspect',
+    'audit',
+    'examine',
+    'classify',
+    'categorize',
+    'categorise',
+    'detect',
+    'sentiment',
+    'validate',
+    'verify',
+  ],
+  transform: ['transform', 'convert', 'clean', 'normalize', 'format', 'parse', 'enrich', 'map', 'reshape', 'process', 'merge', 'filter'],
+  store: ['save', 'store', 'upload', 'archive', 'backup', 'persist', 'insert', 'record', 'log', 'put', 'append', 'add'],
+  update: ['update', 'sync', 'upsert', 'modify', 'edit', 'change', 'patch', 'refresh'],
+  delete: ['delete', 'remove', 'purge', 'clear', 'drop', 'erase', 'cleanup'],
+  crm: [
+    'salesforce',
+    'hubspot',
+    'pipedrive',
+    'crm',
+    'sales',
+    'deal',
+    'opportunity',
+    'lead',
+    'pipeline',
+    'account',
+    'contact',
+    'prospect',
+    'customer',
+    'client',
+  ],
+  ticket: ['jira', 'ticket', 'issue', 'bug', 'zendesk', 'linear', 'incident', 'case', 'support', 'helpdesk'],
+  sheet: ['sheet', 'spreadsheet', 'excel', 'csv', 'workbook', 'airtable', 'row'],
+  database: ['database', 'db', 'sql', 'postgres', 'mysql', 'table', 'warehouse', 'snowflake', 'bigquery', 'record'],
+  storage: ['s3', 'bucket', 'storage', 'drive', 'dropbox', 'file', 'document', 'folder', 'blob', 'pdf', 'attachment'],
+  calendar: ['calendar', 'meeting', 'event', 'invite', 'schedule', 'appointment', 'booking', 'book'],
+  payment: ['stripe', 'payment', 'invoice', 'charge', 'billing', 'refund', 'pay', 'subscription', 'bill'],
+  translate: ['translate', 'translation', 'localize', 'language'],
+  sms: ['sms', 'text', 'twilio', 'phone', 'call', 'whatsapp'],
+  deploy: ['deploy', 'deployment', 'release', 'rollout', 'ship'],
+  approval: ['approve', 'approval', 'signoff', 'authorize', 'reject'],
+  web: ['http', 'api', 'webhook', 'url', 'website', 'web', 'endpoint', 'hit'],
+  social: ['twitter', 'tweet', 'linkedin', 'social', 'facebook', 'instagram'],
+  code: ['github', 'gitlab', 'git', 'repo', 'repository', 'commit', 'build', 'ci'],
+};
+
+const CONCEPTS_BY_STEM: ReadonlyMap<string, ReadonlySet<string>> = (() => {
+  const out = new Map<string, Set<string>>();
+  for (const [concept, words] of Object.entries(CONCEPT_GROUPS)) {
+    for (const word of words) {
+      const key = stem(word);
+      const set = out.get(key) ?? new Set<string>();
+      set.add(concept);
+      out.set(key, set);
+    }
+  }
+  return out;
+})();
+
+/** The concept groups a word belongs to (by stem). */
+export function conceptsOf(word: string): ReadonlySet<string> {
+  return CONCEPTS_BY_STEM.get(stem(word)) ?? EMPTY;
+}
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** Similarity of two words that share a concept group but not a stem. */
+export const SYNONYM = 0.7;
+
+/**
+ * How related two words are: 1 for the same stem, {@link SYNONYM} when they share a concept
+ * group, else 0.
+ */
+export function similarity(a: string, b: string): number {
+  if (stem(a) === stem(b)) return 1;
+  const ca = conceptsOf(a);
+  if (ca.size === 0) return 0;
+  for (const concept of conceptsOf(b)) if (ca.has(concept)) return SYNONYM;
+  return 0;
+}
+
+/**
+ * Groups too broad to identify a tool by themselves: "check" ~ "query" (both fetch) says little,
+ * "text" ~ "sms" says a lot.
+ */
+const GENERIC_CONCEPTS: ReadonlySet<string> = new Set([
+  'fetch',
+  'send',
+  'create',
+  'store',
+  'update',
+  'delete',
+  'transform',
+  'analyze',
+  'web',
+]);
+
+/** Same stem, or a shared concept group that is not one of the generic ones. */
+export function specificMatch(a: string, b: string): boolean {
+  if (stem(a) === stem(b)) return true;
+  const ca = conceptsOf(a);
+  for (const concept of conceptsOf(b)) if (ca.has(concept) && !GENERIC_CONCEPTS.has(concept)) return true;
+  return false;
+}
+
+/** Words that carry no meaning for matching (articles, pronouns, prepositions, fillers). */
+export const STOPWORDS: ReadonlySet<string> = new Set(
+  (
+    "a an the to of for from in on at by with into onto via about as and or but nor so it its it's them they their this that these " +
+    'those there here me my mine us we our ours you your i he she his her him is are was were be been being do does did please ' +
+    'then also just all any each every some latest last new recent current up out over per any one ones automatically ' +
+    'should would could can will shall must may might want need needs like using use through when if'
+  ).split(' '),
+);
+
+/**
+ * Generic nouns that say little about which tool is meant ("data", "results"); they count for
+ * less when scoring a match.
+ */
+export const WEAK_WORDS: ReadonlySet<string> = new Set(
+  [
+    'data',
+    'info',
+    'information',
+    'result',
+    'results',
+    'stuff',
+    'thing',
+    'things',
+    'item',
+    'items',
+    'details',
+    'list',
+    'team',
+    'output',
+  ].map(stem),
+);
+
+/** Words in tool and agent names that describe what they are, not what they do. */
+export const NAME_NOISE: ReadonlySet<string> = new Set([
+  'agent',
+  'bot',
+  'service',
+  'tool',
+  'api',
+  'app',
+  'integration',
+  'worker',
+  'v1',
+  'v2',
+]);
+
+/** Prepositions that end a verb's direct object ("generate a report | for the board"). */
+export const PREPOSITIONS: ReadonlySet<string> = new Set(
+  'to for from in on at by with into onto via about using through over under as of before after within across'.split(' '),
+);
+
+/**
+ * Splits text into lowercase words. Dotted identifiers (`salesforce.query`), `#channels`,
+ * e-mail addresses and URLs stay whole; a possessive `'s` is dropped.
+ */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  // Phrasal verbs written as one word, so "back up the database" has a verb.
+  const joined = text.replace(/\b(back)(?:ed|ing|s)?\s+up\b/gi, 'backup');
+  for (const match of joined.matchAll(/https?:\/\/\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[\w-]+|[A-Za-z0-9]+(?:[._'-][A-Za-z0-9]+)*/g)) {
+    out.push(match[0].toLowerCase().replace(/'s$/, ''));
+  }
+  return out;
+}
+
+/**
+ * Words of a tool or agent name: `salesforce.query` → salesforce, query; `DataExtractorAgent`
+ * → data, extractor (noise like "agent" dropped); `slack.post_message` → slack, post, message.
+ */
+export function nameWords(name: string): string[] {
+  const spaced = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase();
+  return spaced.split(/[^a-z0-9]+/).filter((w) => w !== '' && !NAME_NOISE.has(w));
+}
+
+/** Content words: not stopwords, not bare numbers. */
+export function contentWords(list: readonly string[]): string[] {
+  return list.filter((w) => !STOPWORDS.has(w) && !/^\d+$/.test(w));
+}
+
+/** Lowercase snake_case, safe as a step id, agent name or field name (never empty). */
+export function slug(text: string, fallback = 'step'): string {
+  const s = text
+    .toLowerCase()
+    .replace(/'s\b/g, '')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 64)
+    .replace(/_+$/, '');
+  if (s === '') return fallback;
+  return /^[0-9]/.test(s) ? `${fallback}_${s}` : s;
+}
+
+/** First letter upper-cased. */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
