@@ -1,6 +1,10 @@
 import { createAgentService } from './agents.ts';
+import { createAnalyticsService } from './analytics.ts';
+import { createParseService } from './parse-service.ts';
 import type { Resources } from './resources.ts';
 import { createRunService } from './runs.ts';
+import { createScheduleService } from './schedules.ts';
+import { createTemplateService } from './templates.ts';
 import { createWorkflowService } from './workflows.ts';
 import { createWorkspaceService } from './workspaces.ts';
 
@@ -11,8 +15,12 @@ export function createServices(res: Resources) {
   return {
     agents,
     workflows,
+    parse: createParseService(res, agents),
+    templates: createTemplateService(res, workflows),
     workspaces: createWorkspaceService(res),
     runs: createRunService(res, workflows),
+    analytics: createAnalyticsService(res),
+    schedules: createScheduleService(res, workflows),
   };
 }
 

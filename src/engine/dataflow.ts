@@ -7,6 +7,7 @@
  */
 import { type Accessor, type ParsedReference, parseTemplate } from '../domain/definition/references.ts';
 import { isPlainObject } from '../domain/definition/schema.ts';
+import { isOutputDeclaration } from '../domain/io-schema.ts';
 
 /** Everything a mapping may refer to at one point of a run. */
 export interface DataContext {
@@ -134,5 +135,22 @@ export function runOutputs(
   if (Object.keys(outputsMapping).length === 0) return terminalOutputs(steps, ctx.stepOutputs, skipped);
   // The definition's ids, not just those that produced output, decide how dotted ids split.
   const stepIds = ctx.stepIds ?? new Set(steps.map((step) => step.id));
-  return resolveMapping(outputsMapping, { ...ctx, stepIds }) as Record<string, unknown>;
+  const terminal = terminalOutputs(steps, ctx.stepOutputs, skipped);
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outputsMapping)) {
+    // A declaration (`{report: {type: 'string'}}`, the v2 dialect's outputs) names an output
+    // without saying where it comes from: it is taken from the terminal steps' outputs.
+    result[key] = isOutputDeclaration(value) ? fromTerminal(terminal, key) : resolveMapping(value, { ...ctx, stepIds });
+  }
+  return result;
+}
+
+/** The value of `key` in the terminal steps' object outputs (the last one that has it), or null. */
+function fromTerminal(terminal: Record<string, unknown>, key: string): unknown {
+  let found: unknown = null;
+  for (const output of Object.values(terminal)) {
+    if (output && typeof output === 'object' && !Array.isArray(output) && Object.hasOwn(output, key))
+      found = (output as Record<string, unknown>)[key];
+  }
+  return found;
 }

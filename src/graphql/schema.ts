@@ -8,10 +8,14 @@ import './types/ordering.ts';
 import './types/Agent.ts';
 import './types/WorkflowVersion.ts';
 import './types/Workflow.ts';
+import './types/WorkflowTemplate.ts';
 import './types/Workspace.ts';
 import './types/StepAttempt.ts';
 import './types/StepRun.ts';
 import './types/RunEvent.ts';
 import './types/Run.ts';
+import './types/Analytics.ts';
+import './types/Schedule.ts';
+import './types/ParsedWorkflow.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

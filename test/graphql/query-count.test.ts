@@ -13,7 +13,8 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 let statements: string[] = [];
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ onQuery: (sql) => statements.push(sql) });
+  // No workers or scheduler: their background polling would be counted too.
+  t = await startTestApp({ onQuery: (sql) => statements.push(sql) }, { WORKER_CONCURRENCY: '0' });
 });
 afterAll(async () => {
   await t?.close();

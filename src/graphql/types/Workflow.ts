@@ -65,7 +65,7 @@ export const WorkflowRef = builder.prismaNode('Workflow', {
   }),
 });
 
-const DefinitionIssueRef = builder.objectRef<Issue>('DefinitionIssue').implement({
+export const DefinitionIssueRef = builder.objectRef<Issue>('DefinitionIssue').implement({
   description: 'One problem found in a workflow definition.',
   fields: (t) => ({
     path: t.exposeString('path', {
