@@ -92,6 +92,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
           ),
         );
         res.notifier.wake();
+        res.notifier.eventsAppended(run.id);
         return run;
       } catch (error) {
         // Two requests with one key raced; the loser answers with the winner's run.
@@ -195,6 +196,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         return tx.run.findUniqueOrThrow({ where: { id } });
       });
       res.notifier.runChanged(id);
+      res.notifier.eventsAppended(id);
       return run;
     },
 
@@ -245,6 +247,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         return tx.run.findUniqueOrThrow({ where: { id } });
       });
       res.notifier.runChanged(id);
+      res.notifier.eventsAppended(id);
       return run;
     },
 
@@ -328,6 +331,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         return created;
       });
       res.notifier.wake();
+      res.notifier.eventsAppended(run.id);
       return run;
     },
 
@@ -363,6 +367,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         return tx.run.findUniqueOrThrow({ where: { id: runId } });
       });
       res.notifier.runChanged(runId);
+      res.notifier.eventsAppended(runId);
       return run;
     },
   };

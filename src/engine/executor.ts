@@ -28,11 +28,15 @@ export async function driveRun(deps: EngineDeps, runId: string, stopping: AbortS
 
   const until = () => new Date(res.clock.now().getTime() + config.leaseMs);
   // Every write re-proves (and extends) the lease, so a worker that lost its run writes nothing.
-  const write = <T>(fn: (tx: Tx) => Promise<T>) =>
-    db.$transaction(async (tx) => {
+  const write = async <T>(fn: (tx: Tx) => Promise<T>) => {
+    const result = await db.$transaction(async (tx) => {
       await fence(tx, runId, owner, until());
       return fn(tx);
     });
+    // After commit, so a stream that fetches on this nudge sees what was written.
+    res.notifier.eventsAppended(runId);
+    return result;
+  };
 
   const abortAll = (reason: string) => {
     for (const f of inflight.values()) f.controller.abort(new Error(reason));

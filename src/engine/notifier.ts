@@ -24,6 +24,17 @@ export class Notifier {
     this.#emitter.emit('wake');
   }
 
+  /** New events were committed to this run's log (streams fetch them by sequence). */
+  eventsAppended(runId: string): void {
+    this.#emitter.emit('events', runId);
+  }
+
+  /** Calls `listener` with the run id whenever events were appended; returns the unsubscribe function. */
+  onEvents(listener: (runId: string) => void): () => void {
+    this.#emitter.on('events', listener);
+    return () => this.#emitter.off('events', listener);
+  }
+
   /** Calls `listener` on every wake; returns the unsubscribe function. */
   onWake(listener: () => void): () => void {
     this.#emitter.on('wake', listener);

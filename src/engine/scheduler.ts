@@ -138,7 +138,10 @@ export function startScheduler(res: Resources, options: SchedulerOptions): Sched
       for (const tickAt of fire) out.push(...(await fireTick(tx, schedule, tickAt, now)));
       return out;
     });
-    for (const runId of cancelled) res.notifier.runChanged(runId);
+    for (const runId of cancelled) {
+      res.notifier.runChanged(runId);
+      res.notifier.eventsAppended(runId);
+    }
   }
 
   /** Starts buffered ticks whose schedule has no active run any more. */

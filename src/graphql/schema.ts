@@ -3,6 +3,7 @@ import { builder } from './builder.ts';
 import './types/scalars.ts';
 import './types/Query.ts';
 import './types/Mutation.ts';
+import './types/Subscription.ts';
 import './types/errors.ts';
 import './types/ordering.ts';
 import './types/Agent.ts';

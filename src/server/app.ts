@@ -6,6 +6,8 @@ import pino, { type Logger } from 'pino';
 import { type ConnectOptions, connectDatabase, type Database } from '../db/database.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { Notifier } from '../engine/notifier.ts';
+import { listenForRunEvents } from '../engine/pg-listener.ts';
+import { createRunStreams } from '../engine/run-streams.ts';
 import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
 import { startWorkers, type WorkerPool } from '../engine/worker.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
@@ -14,6 +16,7 @@ import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
 import type { Config } from './config.ts';
 import { type Context, contextFactory } from './context.ts';
+import { attachGraphqlWs } from './websocket.ts';
 
 /** Structural check: a GraphQLError from any copy of graphql-js in the process. */
 function isGraphQLError(error: unknown): error is GraphQLError {
@@ -71,6 +74,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     notifier: new Notifier(),
   };
   const services = createServices(resources);
+  const streams = createRunStreams(resources);
+  // Other processes' events arrive through PostgreSQL NOTIFY; SQLite serves one process.
+  const listener = config.database.provider === 'postgres' ? listenForRunEvents(config.database.url, resources.notifier, logger) : null;
   // Workers run beside the API by default; `npm run worker` runs them without it.
   const workers =
     config.workerConcurrency > 0
@@ -91,7 +97,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     graphiql: config.graphiql,
     landingPage: false,
     logging: logger,
-    context: contextFactory(services, db.prisma),
+    context: contextFactory(services, db.prisma, streams),
     maskedErrors: {
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
       maskError(error, message, isDev) {
@@ -123,6 +129,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     yoga.requestListener(req, res);
   });
 
+  const websockets = attachGraphqlWs(server, yoga);
   let started = false;
   return {
     fetch: (request) => Promise.resolve(yoga.fetch(request)),
@@ -144,6 +151,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       // Workers first: they finish in-flight steps and give their runs back for another process.
       await scheduler?.stop();
       await workers?.stop(config.shutdownTimeoutMs);
+      await websockets.close();
       if (started) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Idle keep-alive sockets would hold close() open; in-flight requests finish first.
@@ -153,6 +161,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         clearTimeout(timer);
         started = false;
       }
+      streams.close();
+      await listener?.close();
       await db.close();
     },
   };

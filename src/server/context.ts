@@ -1,6 +1,7 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Db } from '../db/database.ts';
+import type { RunStreams } from '../engine/run-streams.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { DEFAULT_TENANT_ID, type Principal } from '../domain/principal.ts';
 import type { Services } from '../domain/services.ts';
@@ -11,6 +12,8 @@ export interface Context {
   services: Services;
   /** Only for Pothos' relation loading; business reads and writes go through `services`. */
   db: Db;
+  /** Live views of run event logs, for subscriptions. */
+  streams: RunStreams;
 }
 
 /**
@@ -27,10 +30,10 @@ export async function principalFor(request: Request, services: Services): Promis
 }
 
 /** Builds the GraphQL context; an unknown workspace is a 400 with a message naming it. */
-export function contextFactory(services: Services, db: Db) {
+export function contextFactory(services: Services, db: Db, streams: RunStreams) {
   return async ({ request }: YogaInitialContext): Promise<Context> => {
     try {
-      return { principal: await principalFor(request, services), services, db };
+      return { principal: await principalFor(request, services), services, db, streams };
     } catch (error) {
       if (error instanceof NotFoundError) {
         throw createGraphQLError(`${error.message}; pass an existing workspace in X-Workspace-Id or X-Workspace-Slug`, {

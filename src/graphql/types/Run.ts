@@ -239,3 +239,19 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => ctx.services.runs.signal(ctx.principal, idOf('Run', String(args.runId)), args.stepId, args.payload),
   }),
 }));
+
+builder.subscriptionField('runUpdated', (t) =>
+  t.field({
+    type: RunRef,
+    description: 'The run’s current state (status, steps, outputs) now and each time it changes.',
+    args: { runId: t.arg.id({ required: true, description: 'The run (global or database id).' }) },
+    subscribe: async function* (_root, args, ctx) {
+      const run = await ctx.services.runs.get(ctx.principal, idOf('Run', String(args.runId)));
+      yield run;
+      for await (const event of ctx.streams.events(ctx.principal, run.id, run.lastEventSeq)) {
+        yield await ctx.services.runs.get(ctx.principal, event.runId);
+      }
+    },
+    resolve: (run) => run,
+  }),
+);

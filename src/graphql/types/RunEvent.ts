@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { idOf } from '../ids.ts';
 
 export const RunEventRef = builder.prismaNode('RunEvent', {
   description: "An entry of a run's append-only event log. `seq` increases by one per event of the run.",
@@ -16,3 +17,25 @@ export const RunEventRef = builder.prismaNode('RunEvent', {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was recorded.' }),
   }),
 });
+
+builder.subscriptionField('runEvents', (t) =>
+  t.field({
+    type: RunEventRef,
+    description:
+      'The run’s events after `afterSeq` from the log, then live ones as they are committed: no gap and no duplicate, so a client that reconnects with the last `seq` it saw resumes exactly there. A subscriber that falls far behind is disconnected with an error naming the `afterSeq` to resume from.',
+    args: {
+      runId: t.arg.id({ required: true, description: 'The run (global or database id).' }),
+      afterSeq: t.arg.int({
+        required: false,
+        defaultValue: 0,
+        description: 'Only events with a greater sequence (default 0: the whole log).',
+      }),
+    },
+    subscribe: async function* (_root, args, ctx) {
+      // Authorization happens here, at subscribe time: a run of another workspace is not found.
+      const run = await ctx.services.runs.get(ctx.principal, idOf('Run', String(args.runId)));
+      yield* ctx.streams.events(ctx.principal, run.id, args.afterSeq ?? 0);
+    },
+    resolve: (event) => event,
+  }),
+);
