@@ -40,7 +40,7 @@ interface Topic {
  * to every subscriber of that run; each subscriber has a bounded queue, and one that falls
  * too far behind is cut off with an error telling it where to resume, never slowing the others.
  */
-export function createRunStreams(res: Resources) {
+export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MAX_BUFFERED) {
   const db = res.db.prisma;
   const topics = new Map<string, Topic>();
 
@@ -71,8 +71,12 @@ export function createRunStreams(res: Resources) {
         if (events.length === 0) continue;
         topic.fetchedSeq = events.at(-1)?.seq ?? topic.fetchedSeq;
         for (const subscriber of topic.subscribers) {
-          if (subscriber.catchingUp) subscriber.held.push(...events);
-          else push(subscriber, events);
+          if (!subscriber.catchingUp) push(subscriber, events);
+          else if (subscriber.held.length + events.length > subscriber.maxBuffered) {
+            // Still replaying and already this far behind: cut off like any slow subscriber.
+            subscriber.failure ??= new Error('too slow');
+            subscriber.held.length = 0;
+          } else subscriber.held.push(...events);
         }
       } while (topic.again);
     })().finally(() => {
@@ -92,7 +96,7 @@ export function createRunStreams(res: Resources) {
      * log already holds, then each new event as it is committed. Ends when `signal` aborts;
      * throws SlowSubscriberError if the consumer falls more than `maxBuffered` events behind.
      */
-    async *events(principal: Principal, runId: string, afterSeq: number, signal?: AbortSignal, maxBuffered = DEFAULT_MAX_BUFFERED) {
+    async *events(principal: Principal, runId: string, afterSeq: number, signal?: AbortSignal, maxBuffered = defaultMaxBuffered) {
       const subscriber: Subscriber = {
         lastSeq: afterSeq,
         catchingUp: true,
@@ -130,6 +134,7 @@ export function createRunStreams(res: Resources) {
           }
           if (page.length < REPLAY_PAGE) break;
         }
+        if (subscriber.failure) throw new SlowSubscriberError(yielded);
         subscriber.catchingUp = false;
         // Live events that arrived during replay; push() skips any already replayed.
         push(subscriber, subscriber.held.splice(0));

@@ -74,7 +74,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     notifier: new Notifier(),
   };
   const services = createServices(resources);
-  const streams = createRunStreams(resources);
+  const streams = createRunStreams(resources, config.streamMaxBuffered);
   // Other processes' events arrive through PostgreSQL NOTIFY; SQLite serves one process.
   const listener = config.database.provider === 'postgres' ? listenForRunEvents(config.database.url, resources.notifier, logger) : null;
   // Workers run beside the API by default; `npm run worker` runs them without it.

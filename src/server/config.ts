@@ -17,6 +17,7 @@ const envSchema = z.object({
   RUN_MAX_PARALLEL_STEPS: z.coerce.number().int().min(1).max(1000).default(8),
   LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
   WORKER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  STREAM_MAX_BUFFERED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
 });
 
 /** Validated server configuration. */
@@ -34,6 +35,8 @@ export interface Config {
   runMaxParallelSteps: number;
   leaseMs: number;
   workerPollMs: number;
+  /** Events a live subscriber may fall behind before it is disconnected (it can resume). */
+  streamMaxBuffered: number;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -67,5 +70,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runMaxParallelSteps: e.RUN_MAX_PARALLEL_STEPS,
     leaseMs: e.LEASE_MS,
     workerPollMs: e.WORKER_POLL_MS,
+    streamMaxBuffered: e.STREAM_MAX_BUFFERED,
   };
 }
