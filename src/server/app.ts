@@ -16,6 +16,7 @@ import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
 import type { Config } from './config.ts';
 import { type Context, contextFactory } from './context.ts';
+import { createSseStreamHandler, SSE_STREAM_PATH } from './sse.ts';
 import { attachGraphqlWs } from './websocket.ts';
 
 /** Structural check: a GraphQLError from any copy of graphql-js in the process. */
@@ -121,9 +122,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
 
+  const sseStream = createSseStreamHandler(yoga);
   const server: Server = createServer((req, res) => {
     if (req.url === '/health' || req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'flowdeck' }));
+      return;
+    }
+    if (req.url?.startsWith(SSE_STREAM_PATH)) {
+      sseStream(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, 'SSE stream failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
       return;
     }
     yoga.requestListener(req, res);

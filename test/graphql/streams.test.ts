@@ -179,4 +179,21 @@ describe('runEvents over SSE', () => {
       sse.dispose();
     }
   });
+
+  it('streams the same events over graphql-sse single-connection mode at /graphql/stream', async () => {
+    const sse = createSseClient({ url: `${base}/graphql/stream`, singleConnection: true, retryAttempts: 0 });
+    try {
+      const runId = await approvalRun();
+      await waitForRun(t, runId, (r) => r.steps.find((s) => s.stepId === 'approve')?.status === 'WAITING');
+      const streaming = collect(sse as unknown as { subscribe: Client['subscribe'] }, RunEventsLiveDocument, { runId }, done);
+      await t.ok(SignalRunDocument, { runId, stepId: 'approve', payload: {} });
+      const { items, errors } = await streaming;
+      expect(errors).toEqual([]);
+      const seqs = items.map((i) => i.runEvents.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      expect(items.at(-1)?.runEvents.type).toBe('run.completed');
+    } finally {
+      sse.dispose();
+    }
+  });
 });
