@@ -6,10 +6,16 @@ import type { Resources } from '../domain/resources.ts';
 export const DEFAULT_MAX_BUFFERED = 1_000;
 const REPLAY_PAGE = 200;
 
-/** Thrown into a subscriber's stream when it falls too far behind; it can resume from `lastSeq`. */
+/**
+ * Thrown into a subscriber's stream when it falls too far behind. A run event stream resumes
+ * from `lastSeq`; a feed without sequences (`lastSeq` null) is resubscribed and refetched.
+ */
 export class SlowSubscriberError extends Error {
-  constructor(readonly lastSeq: number) {
-    super(`the subscriber fell too far behind the run's events and was disconnected; resubscribe with afterSeq: ${lastSeq}`);
+  constructor(
+    readonly lastSeq: number | null,
+    message = `the subscriber fell too far behind the run's events and was disconnected; resubscribe with afterSeq: ${lastSeq}`,
+  ) {
+    super(message);
     this.name = 'SlowSubscriberError';
   }
 }
@@ -158,6 +164,13 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
         topic.subscribers.delete(subscriber);
         if (topic.subscribers.size === 0 && topics.get(runId) === topic) topics.delete(runId);
       }
+    },
+
+    /** How many streams are open right now (for metrics, and to prove unsubscribing frees them). */
+    subscribers(): number {
+      let count = 0;
+      for (const topic of topics.values()) count += topic.subscribers.size;
+      return count;
     },
 
     /** Stops listening for nudges (streams already open end when their consumers stop). */

@@ -7,7 +7,7 @@ import { type ConnectOptions, connectDatabase, type Database } from '../db/datab
 import { migrateDatabase } from '../db/migrate.ts';
 import { Notifier } from '../engine/notifier.ts';
 import { listenForRunEvents } from '../engine/pg-listener.ts';
-import { createRunStreams } from '../engine/run-streams.ts';
+import { createRunStreams, type RunStreams, SlowSubscriberError } from '../engine/run-streams.ts';
 import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
 import { startWorkers, type WorkerPool } from '../engine/worker.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
@@ -41,6 +41,8 @@ export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   services: Services;
   resources: Resources;
+  /** Live views of run event logs (subscriptions and, later, REST SSE). */
+  streams: RunStreams;
   /** This process's workers; null when WORKER_CONCURRENCY is 0 (API only). */
   workers: WorkerPool | null;
   /** Listens on config.port (0 picks a free port) and resolves with the bound port. */
@@ -112,6 +114,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             },
           });
         }
+        // A subscriber cut off for falling behind learns where to resume (on this operation only).
+        if (original instanceof SlowSubscriberError) {
+          return new GraphQLError(original.message, { extensions: { code: 'SLOW_SUBSCRIBER', afterSeq: original.lastSeq } });
+        }
         // Errors GraphQL itself raised (validation, bad variables) or that we built on purpose.
         if (graphqlError && (!graphqlError.originalError || isGraphQLError(graphqlError.originalError))) return graphqlError;
         logger.error({ err: original }, 'unexpected error while resolving');
@@ -145,6 +151,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     yoga,
     services,
     resources,
+    streams,
     workers,
     start: () =>
       new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { RunStatus as Status, RunTrigger as Trigger } from '../../domain/statuses.ts';
 import type { RUN_STATUSES, RUN_TRIGGERS } from '../../domain/statuses.ts';
+import { liveSource, liveValue } from '../live.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
 import { idOf } from '../ids.ts';
@@ -245,13 +246,15 @@ builder.subscriptionField('runUpdated', (t) =>
     type: RunRef,
     description: 'The run’s current state (status, steps, outputs) now and each time it changes.',
     args: { runId: t.arg.id({ required: true, description: 'The run (global or database id).' }) },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: async (_root, args, ctx) => {
       const run = await ctx.services.runs.get(ctx.principal, idOf('Run', String(args.runId)));
-      yield run;
-      for await (const event of ctx.streams.events(ctx.principal, run.id, run.lastEventSeq)) {
-        yield await ctx.services.runs.get(ctx.principal, event.runId);
-      }
+      return liveSource(async function* (signal) {
+        yield run;
+        for await (const event of ctx.streams.events(ctx.principal, run.id, run.lastEventSeq, signal)) {
+          yield await ctx.services.runs.get(ctx.principal, event.runId);
+        }
+      });
     },
-    resolve: (run) => run,
+    resolve: (run) => liveValue(run),
   }),
 );

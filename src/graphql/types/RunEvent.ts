@@ -1,3 +1,4 @@
+import { liveSource, liveValue } from '../live.ts';
 import { builder } from '../builder.ts';
 import { idOf } from '../ids.ts';
 
@@ -31,11 +32,11 @@ builder.subscriptionField('runEvents', (t) =>
         description: 'Only events with a greater sequence (default 0: the whole log).',
       }),
     },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: async (_root, args, ctx) => {
       // Authorization happens here, at subscribe time: a run of another workspace is not found.
       const run = await ctx.services.runs.get(ctx.principal, idOf('Run', String(args.runId)));
-      yield* ctx.streams.events(ctx.principal, run.id, args.afterSeq ?? 0);
+      return liveSource((signal) => ctx.streams.events(ctx.principal, run.id, args.afterSeq ?? 0, signal));
     },
-    resolve: (event) => event,
+    resolve: (event) => liveValue(event),
   }),
 );
