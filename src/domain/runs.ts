@@ -8,7 +8,8 @@ import type { Resources } from './resources.ts';
 import { checkRunInput } from './run-input.ts';
 import { cancelRunInTx, insertRun } from './run-writes.ts';
 import { parseInput } from './schemas/issues.ts';
-import { cancelSchema, type ExecuteInput, executeSchema, type RunFilter, runFilterSchema } from './schemas/run.ts';
+import { parseRunFilter, runFilterWhere } from './run-filter.ts';
+import { cancelSchema, type ExecuteInput, executeSchema, type RunFilter } from './schemas/run.ts';
 import { isTerminalRun, type RunStatus, type RunTrigger } from './statuses.ts';
 import type { WorkflowLookup, WorkflowService } from './workflows.ts';
 
@@ -131,21 +132,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       page: PageArgs,
       query?: RelationQuery,
     ): Promise<Connection<Run>> {
-      const filter = parseInput(runFilterSchema, rawFilter, 'filter');
-      const where = {
-        ...inScope(principal),
-        ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-        ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
-        ...(filter.triggeredBy ? { triggeredBy: filter.triggeredBy } : {}),
-        ...(filter.createdAfter || filter.createdBefore
-          ? {
-              createdAt: {
-                ...(filter.createdAfter ? { gt: filter.createdAfter } : {}),
-                ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
-              },
-            }
-          : {}),
-      };
+      const where = { ...inScope(principal), ...runFilterWhere(parseRunFilter(rawFilter)) };
       return paginate(db.run, where, order, page, query);
     },
 
@@ -180,21 +167,27 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
     async cancel(principal: Principal, id: string, raw: { reason?: string | null; by?: string | null }): Promise<Run> {
       const data = parseInput(cancelSchema, raw);
       const now = res.clock.now();
-      const run = await db.$transaction(async (tx) => {
-        const current = await tx.run.findFirst({ where: { ...inScope(principal), id } });
-        if (!current) throw new NotFoundError('Run', `"${id}"`);
-        if (isTerminalRun(current.status as RunStatus)) {
-          throw new InvalidStateError(
-            `Run "${id}" is already ${current.status}; only PENDING or RUNNING runs can be cancelled`,
-            current.status,
-          );
-        }
-        // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
-        if (!(await cancelRunInTx(tx, current, data.reason ?? null, data.by ?? null, now))) {
-          throw new InvalidStateError(`Run "${id}" changed while being cancelled; try again`, current.status);
-        }
-        return tx.run.findUniqueOrThrow({ where: { id } });
-      });
+      // A worker starting the run between our read and write is not the caller's problem: read
+      // again and cancel the run as it is now (a run that finished meanwhile is reported as such).
+      const attempt = () =>
+        db.$transaction(async (tx) => {
+          const current = await tx.run.findFirst({ where: { ...inScope(principal), id } });
+          if (!current) throw new NotFoundError('Run', `"${id}"`);
+          if (isTerminalRun(current.status as RunStatus)) {
+            throw new InvalidStateError(
+              `Run "${id}" is already ${current.status}; only PENDING or RUNNING runs can be cancelled`,
+              current.status,
+            );
+          }
+          // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
+          if (!(await cancelRunInTx(tx, current, data.reason ?? null, data.by ?? null, now))) return null;
+          return tx.run.findUniqueOrThrow({ where: { id } });
+        });
+      let run = await attempt();
+      for (let tries = 1; !run; tries += 1) {
+        if (tries >= 5) throw new InvalidStateError(`Run "${id}" kept changing while being cancelled; try again`, 'RUNNING');
+        run = await attempt();
+      }
       res.notifier.runChanged(id);
       res.notifier.eventsAppended(id);
       return run;

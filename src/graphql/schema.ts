@@ -15,6 +15,7 @@ import './types/StepAttempt.ts';
 import './types/StepRun.ts';
 import './types/RunEvent.ts';
 import './types/Run.ts';
+import './types/RunChange.ts';
 import './types/Analytics.ts';
 import './types/Schedule.ts';
 import './types/ParsedWorkflow.ts';

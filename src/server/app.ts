@@ -7,6 +7,7 @@ import { type ConnectOptions, connectDatabase, type Database } from '../db/datab
 import { migrateDatabase } from '../db/migrate.ts';
 import { Notifier } from '../engine/notifier.ts';
 import { listenForRunEvents } from '../engine/pg-listener.ts';
+import { createRunChanges, type RunChanges } from '../engine/run-changes.ts';
 import { createRunStreams, type RunStreams, SlowSubscriberError } from '../engine/run-streams.ts';
 import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
 import { startWorkers, type WorkerPool } from '../engine/worker.ts';
@@ -43,6 +44,8 @@ export interface App {
   resources: Resources;
   /** Live views of run event logs (subscriptions and, later, REST SSE). */
   streams: RunStreams;
+  /** The workspace feed of run changes (runsChanged). */
+  runChanges: RunChanges;
   /** This process's workers; null when WORKER_CONCURRENCY is 0 (API only). */
   workers: WorkerPool | null;
   /** Listens on config.port (0 picks a free port) and resolves with the bound port. */
@@ -78,6 +81,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
   const services = createServices(resources);
   const streams = createRunStreams(resources, config.streamMaxBuffered);
+  const runChanges = createRunChanges(resources, config.streamMaxBuffered);
   // Other processes' events arrive through PostgreSQL NOTIFY; SQLite serves one process.
   const listener = config.database.provider === 'postgres' ? listenForRunEvents(config.database.url, resources.notifier, logger) : null;
   // Workers run beside the API by default; `npm run worker` runs them without it.
@@ -100,7 +104,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     graphiql: config.graphiql,
     landingPage: false,
     logging: logger,
-    context: contextFactory(services, db.prisma, streams),
+    context: contextFactory(services, db.prisma, streams, runChanges),
     maskedErrors: {
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
       maskError(error, message, isDev) {
@@ -152,6 +156,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     services,
     resources,
     streams,
+    runChanges,
     workers,
     start: () =>
       new Promise((resolve, reject) => {
@@ -178,6 +183,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         started = false;
       }
       streams.close();
+      runChanges.close();
       await listener?.close();
       await db.close();
     },

@@ -1,6 +1,7 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Db } from '../db/database.ts';
+import type { RunChanges } from '../engine/run-changes.ts';
 import type { RunStreams } from '../engine/run-streams.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { DEFAULT_TENANT_ID, type Principal } from '../domain/principal.ts';
@@ -14,6 +15,8 @@ export interface Context {
   db: Db;
   /** Live views of run event logs, for subscriptions. */
   streams: RunStreams;
+  /** The workspace feed of run creations and status changes, for `runsChanged`. */
+  runChanges: RunChanges;
 }
 
 /**
@@ -30,10 +33,10 @@ export async function principalFor(request: Request, services: Services): Promis
 }
 
 /** Builds the GraphQL context; an unknown workspace is a 400 with a message naming it. */
-export function contextFactory(services: Services, db: Db, streams: RunStreams) {
+export function contextFactory(services: Services, db: Db, streams: RunStreams, runChanges: RunChanges) {
   return async ({ request }: YogaInitialContext): Promise<Context> => {
     try {
-      return { principal: await principalFor(request, services), services, db, streams };
+      return { principal: await principalFor(request, services), services, db, streams, runChanges };
     } catch (error) {
       if (error instanceof NotFoundError) {
         throw createGraphQLError(`${error.message}; pass an existing workspace in X-Workspace-Id or X-Workspace-Slug`, {

@@ -7,10 +7,13 @@ import {
   ExecuteWorkflowDocument,
   type RunEventsLiveSubscription,
   RunEventsLiveDocument,
+  type RunsChangedLiveSubscription,
+  RunsChangedLiveDocument,
 } from '../../sdk/gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testProvider } from '../support/database.ts';
 import { type FlowdeckProcess, startProcess } from '../support/process.ts';
+import { eventually } from '../support/runs.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -18,7 +21,7 @@ afterAll(async () => {
 });
 
 describe.runIf(testProvider === 'postgres')('streams across processes', () => {
-  it('a subscriber on one process receives every event of a run executed by a worker in another', async () => {
+  it('a subscriber on one process receives every event, and the feed every status change, of a run executed by a worker in another', async () => {
     // This process serves the API and the subscription but executes nothing.
     const api: TestApp = await startTestApp({}, { WORKER_CONCURRENCY: '0' });
     cleanups.push(() => api.close());
@@ -32,11 +35,31 @@ describe.runIf(testProvider === 'postgres')('streams across processes', () => {
     };
     const wf = (await api.ok(CreateWorkflowDocument, { input: { name: 'remote', definition } })).createWorkflow;
     if (wf.__typename !== 'Workflow') throw new Error(JSON.stringify(wf));
+    const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    cleanups.push(async () => client.dispose());
+    // The workspace feed too: the run's status changes are all made by the other process.
+    const statuses: string[] = [];
+    const feedDone = new Promise<void>((resolve, reject) => {
+      const cancel = client.subscribe<RunsChangedLiveSubscription>(
+        { query: print(RunsChangedLiveDocument), variables: {} },
+        {
+          next: (result) => {
+            if (!result.data) return reject(new Error(JSON.stringify(result.errors)));
+            statuses.push(result.data.runsChanged.run.status);
+            if (result.data.runsChanged.run.status === 'COMPLETED') {
+              cancel();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => resolve(),
+        },
+      );
+    });
+    await eventually(() => api.app.runChanges.watchers() === 1, 'the feed to be ready');
     const run = (await api.ok(ExecuteWorkflowDocument, { workflowId: wf.id })).executeWorkflow;
     if (run.__typename !== 'Run') throw new Error(JSON.stringify(run));
 
-    const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
-    cleanups.push(async () => client.dispose());
     const events: RunEventsLiveSubscription['runEvents'][] = [];
     const finished = new Promise<void>((resolve, reject) => {
       const cancel = client.subscribe<RunEventsLiveSubscription>(
@@ -66,5 +89,8 @@ describe.runIf(testProvider === 'postgres')('streams across processes', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(events.filter((e) => e.type === 'step.completed').map((e) => e.stepId)).toEqual(['one', 'two', 'three']);
     expect(events.at(-1)?.type).toBe('run.completed');
+    await feedDone;
+    expect(statuses[0]).toBe('PENDING');
+    expect(statuses.at(-1)).toBe('COMPLETED');
   }, 60_000);
 });

@@ -67,7 +67,9 @@ class Probe {
     });
     // Writing to a socket the server is tearing down can fail; the close code is what counts.
     socket.on('error', () => {});
-    this.closed = new Promise((resolve) => socket.once('close', (code: number, reason: Buffer) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code: number, reason: Buffer) => resolve({ code, reason: String(reason) })),
+    );
   }
 
   static async open(protocols: string[] = [GRAPHQL_TRANSPORT_WS_PROTOCOL]): Promise<Probe> {
@@ -232,7 +234,10 @@ describe('operation errors stay on their operation', () => {
     probe.subscribe('good', eventsQuery, { runId });
     const first = await probe.next(isNext('good'), 'events of the valid operation on the same socket');
     expect(first.payload).toMatchObject({ data: { runEvents: { seq: 1, type: 'run.created' } } });
-    await probe.next((f) => isNext('good')(f) && (f.payload as { data: { runEvents: { type: string } } }).data.runEvents.type === 'run.completed', 'the replay to reach run.completed');
+    await probe.next(
+      (f) => isNext('good')(f) && (f.payload as { data: { runEvents: { type: string } } }).data.runEvents.type === 'run.completed',
+      'the replay to reach run.completed',
+    );
     expect(probe.isOpen).toBe(true);
   });
 

@@ -49,7 +49,7 @@ const RunOrder = builder.inputType('RunOrder', {
   }),
 });
 
-const RunFilter = builder.inputType('RunFilter', {
+export const RunFilter = builder.inputType('RunFilter', {
   description: 'Which runs to list.',
   fields: (t) => ({
     status: t.field({ type: [RunStatus], required: false, description: 'Any of these statuses.' }),
