@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../src/graphql/schema.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 // Subscriptions need a streaming transport (covered by the stream tests); the rest are POSTed.
-const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)]
-  .map((m) => m[1] as string)
-  .filter((query) => !query.trimStart().startsWith('subscription'));
+const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+const examples = blocks.filter((query) => !query.trimStart().startsWith('subscription'));
+const subscriptions = blocks.filter((query) => query.trimStart().startsWith('subscription'));
 
 let t: TestApp;
 beforeAll(async () => {
@@ -19,6 +21,11 @@ afterAll(async () => {
 describe('README GraphQL examples', () => {
   it('has examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('every subscription example is valid against the schema', () => {
+    expect(subscriptions.length).toBeGreaterThanOrEqual(2);
+    for (const query of subscriptions) expect(validate(schema, parse(query)), query).toEqual([]);
   });
 
   // In order, as a reader pasting them into GraphiQL would.

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../db/models.ts';
+import type { Run, RunEvent } from '../db/models.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Resources } from '../domain/resources.ts';
 
@@ -49,6 +49,8 @@ interface Topic {
 export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MAX_BUFFERED) {
   const db = res.db.prisma;
   const topics = new Map<string, Topic>();
+  /** The newest run read per run, shared by every subscriber that asks at the same sequence. */
+  const snapshots = new Map<string, { seq: number; run: Promise<Run | null> }>();
 
   function push(subscriber: Subscriber, events: RunEvent[]): void {
     for (const event of events) {
@@ -162,8 +164,27 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
       } finally {
         signal?.removeEventListener('abort', onAbort);
         topic.subscribers.delete(subscriber);
-        if (topic.subscribers.size === 0 && topics.get(runId) === topic) topics.delete(runId);
+        if (topic.subscribers.size === 0 && topics.get(runId) === topic) {
+          topics.delete(runId);
+          snapshots.delete(runId);
+        }
       }
+    },
+
+    /**
+     * The run as it is once event `seq` is in its log, read once for every subscriber asking
+     * at that sequence (the caller has already checked the run is visible to it).
+     */
+    runAt(runId: string, seq: number): Promise<Run | null> {
+      const cached = snapshots.get(runId);
+      if (cached && cached.seq >= seq) return cached.run;
+      const run = db.run.findUnique({ where: { id: runId } });
+      snapshots.set(runId, { seq, run });
+      // A failed read is not shared with later callers.
+      run.catch(() => {
+        if (snapshots.get(runId)?.run === run) snapshots.delete(runId);
+      });
+      return run;
     },
 
     /** How many streams are open right now (for metrics, and to prove unsubscribing frees them). */

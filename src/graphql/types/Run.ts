@@ -251,7 +251,9 @@ builder.subscriptionField('runUpdated', (t) =>
       return liveSource(async function* (signal) {
         yield run;
         for await (const event of ctx.streams.events(ctx.principal, run.id, run.lastEventSeq, signal)) {
-          yield await ctx.services.runs.get(ctx.principal, event.runId);
+          // One read per event for all of this run's subscribers; visibility was checked above.
+          const now = await ctx.streams.runAt(run.id, event.seq);
+          if (now) yield now;
         }
       });
     },
