@@ -7,6 +7,8 @@ import { type ConnectOptions, connectDatabase, type Database } from '../db/datab
 import { migrateDatabase } from '../db/migrate.ts';
 import { Notifier } from '../engine/notifier.ts';
 import { listenForRunEvents } from '../engine/pg-listener.ts';
+import { getRequestListener } from '@hono/node-server';
+import { createRestApp } from '../rest/app.ts';
 import { createRunChanges, type RunChanges } from '../engine/run-changes.ts';
 import { createRunStreams, type RunStreams, SlowSubscriberError } from '../engine/run-streams.ts';
 import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
@@ -52,6 +54,11 @@ export interface App {
   start(): Promise<{ port: number; url: string }>;
   /** Stops accepting, waits for in-flight requests (up to shutdownTimeoutMs), closes the database. */
   stop(): Promise<void>;
+}
+
+/** GraphQL's own paths; everything else is the REST layer (its 404s included). */
+function isGraphqlPath(path: string): boolean {
+  return path === '/graphql' || path.startsWith('/graphql/');
 }
 
 /**
@@ -132,26 +139,29 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
 
+  const rest = createRestApp({ services, resources, streams, runChanges, logger });
+  const restListener = getRequestListener(rest.fetch);
   const sseStream = createSseStreamHandler(yoga);
   const server: Server = createServer((req, res) => {
-    if (req.url === '/health' || req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'flowdeck' }));
-      return;
-    }
-    if (req.url?.startsWith(SSE_STREAM_PATH)) {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (path.startsWith(SSE_STREAM_PATH)) {
       sseStream(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'SSE stream failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
       return;
     }
-    yoga.requestListener(req, res);
+    if (isGraphqlPath(path)) {
+      yoga.requestListener(req, res);
+      return;
+    }
+    void restListener(req, res);
   });
 
   const websockets = attachGraphqlWs(server, yoga);
   let started = false;
   return {
-    fetch: (request) => Promise.resolve(yoga.fetch(request)),
+    fetch: (request) => Promise.resolve(isGraphqlPath(new URL(request.url).pathname) ? yoga.fetch(request) : rest.fetch(request)),
     yoga,
     services,
     resources,

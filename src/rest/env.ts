@@ -1,0 +1,28 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Principal } from '../domain/principal.ts';
+import type { Services } from '../domain/services.ts';
+import type { RunChanges } from '../engine/run-changes.ts';
+import type { RunStreams } from '../engine/run-streams.ts';
+import type { Resources } from '../domain/resources.ts';
+import type { Dialect } from './errors.ts';
+
+/** What every REST handler finds on its context (set by the app's middleware). */
+export interface RestVariables {
+  services: Services;
+  principal: Principal;
+  resources: Resources;
+  streams: RunStreams;
+  runChanges: RunChanges;
+  /** This request's id: the caller's X-Request-Id, or a new one; echoed in the response header. */
+  requestId: string;
+  /** Which documented API the matched route belongs to (chooses error shapes and statuses). */
+  dialect: Dialect;
+}
+
+/** The Hono environment of the REST layer. */
+export interface RestEnv {
+  Variables: RestVariables;
+}
+
+/** A group of routes (one dialect, or part of one), mounted by the REST app. */
+export type RestRoutes = OpenAPIHono<RestEnv>;

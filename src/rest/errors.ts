@@ -1,0 +1,105 @@
+import type { ZodError } from 'zod';
+import { type DomainError, NotFoundError } from '../domain/errors.ts';
+
+/** The REST dialects Flowdeck answers; each documents its own statuses for the same failures. */
+export type Dialect = 'v1' | 'v2' | 'legacy' | 'runs' | 'engine';
+
+/**
+ * The HTTP status of a domain failure, for every dialect: the one place where domain errors
+ * meet HTTP. Seed 004 answers business failures (duplicates included) with 400; the others
+ * document 409 for conflicts.
+ */
+export function statusOf(error: DomainError, dialect: Dialect): 400 | 404 | 409 {
+  switch (error.code) {
+    case 'NOT_FOUND':
+      return 404;
+    case 'VALIDATION':
+    case 'INVALID_STATE':
+      return 400;
+    case 'CONFLICT':
+      return dialect === 'v1' ? 400 : 409;
+    default: {
+      const never: never = error.code;
+      throw new Error(`unmapped domain error ${String(never)}`);
+    }
+  }
+}
+
+/** The `detail` message of a domain failure (not-found messages in the seeds' wording). */
+export function detailOf(error: DomainError): string {
+  if (error instanceof NotFoundError) {
+    const quoted = /^"(.*)"$/.exec(error.lookup);
+    return quoted ? `${error.entity} with id '${quoted[1]}' not found` : error.message;
+  }
+  return error.message;
+}
+
+/** One entry of a 422 `detail` list, in the shape FastAPI/pydantic clients already parse. */
+export interface ValidationDetail {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+}
+
+/** Where a request value came from, as pydantic names it in `loc`. */
+export type Location = 'body' | 'query' | 'path' | 'header';
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+const plural = (n: number | bigint, word: string) => `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
+
+/** zod's issues as pydantic-style entries, so seed-004 callers read the errors they expect. */
+export function validationDetails(error: ZodError, location: Location, data: unknown): ValidationDetail[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const loc: (string | number)[] = [location, ...path];
+    const input = valueAt(data, issue.path);
+    switch (issue.code) {
+      case 'invalid_type':
+        if (input === undefined)
+          return { type: 'missing', loc, msg: 'Field required', input: valueAt(data, issue.path.slice(0, -1)) ?? null };
+        return { type: `${issue.expected}_type`, loc, msg: `Input should be a valid ${issue.expected}`, input };
+      case 'too_small':
+        if (issue.origin === 'string')
+          return { type: 'string_too_short', loc, msg: `String should have at least ${plural(issue.minimum, 'character')}`, input };
+        if (issue.origin === 'array')
+          return { type: 'too_short', loc, msg: `List should have at least ${plural(issue.minimum, 'item')}`, input };
+        return {
+          type: issue.inclusive ? 'greater_than_equal' : 'greater_than',
+          loc,
+          msg: `Input should be greater than${issue.inclusive ? ' or equal to' : ''} ${issue.minimum}`,
+          input,
+        };
+      case 'too_big':
+        if (issue.origin === 'string')
+          return { type: 'string_too_long', loc, msg: `String should have at most ${plural(issue.maximum, 'character')}`, input };
+        if (issue.origin === 'array')
+          return { type: 'too_long', loc, msg: `List should have at most ${plural(issue.maximum, 'item')}`, input };
+        return {
+          type: issue.inclusive ? 'less_than_equal' : 'less_than',
+          loc,
+          msg: `Input should be less than${issue.inclusive ? ' or equal to' : ''} ${issue.maximum}`,
+          input,
+        };
+      case 'invalid_value': {
+        const options = issue.values.map((v) => `'${String(v)}'`);
+        const list = options.length > 1 ? `${options.slice(0, -1).join(', ')} or ${options.at(-1)}` : (options[0] ?? '');
+        return { type: 'enum', loc, msg: `Input should be ${list}`, input };
+      }
+      case 'unrecognized_keys':
+        return { type: 'extra_forbidden', loc, msg: `Extra inputs are not permitted: ${issue.keys.join(', ')}`, input };
+      case 'invalid_format':
+        return { type: `${issue.format}_parsing`, loc, msg: issue.message, input };
+      default:
+        return { type: 'value_error', loc, msg: issue.message, input };
+    }
+  });
+}

@@ -1,0 +1,37 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { RestEnv } from './env.ts';
+import type { ValidationDetail } from './errors.ts';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  422: 'Validation Error',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+/**
+ * An error response in seed 004's documented general format: `detail` (a message, or the
+ * pydantic-style list for 422) plus `error`, `errors`, `status_code`, `timestamp`, `path` and
+ * `request_id`. Callers of the other dialects read `detail` and ignore the rest.
+ */
+export function problem(c: Context<RestEnv>, status: ContentfulStatusCode, detail: string | ValidationDetail[] | Record<string, unknown>) {
+  const errors = Array.isArray(detail) ? detail.map((d) => ({ field: d.loc.slice(1).join('.'), message: d.msg, type: d.type })) : undefined;
+  return c.json(
+    {
+      detail,
+      error: TITLES[status] ?? 'Error',
+      ...(errors ? { errors } : {}),
+      status_code: status,
+      timestamp: (c.get('resources')?.clock.now() ?? new Date()).toISOString(),
+      path: new URL(c.req.url).pathname,
+      request_id: c.get('requestId'),
+    },
+    status,
+  );
+}
