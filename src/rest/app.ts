@@ -1,46 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { principalFor } from '../server/context.ts';
 import { mountDocs, OPENAPI_INFO } from './docs.ts';
 import type { RestEnv, RestRoutes, RestVariables } from './env.ts';
-import { detailOf, type Location, statusOf, validationDetails } from './errors.ts';
+import { detailOf, statusOf } from './errors.ts';
+import { opsRoutes } from './ops.ts';
+import { routes } from './routes.ts';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+import { v1AgentRoutes } from './v1/agents.ts';
+import { v1RunRoutes } from './v1/runs.ts';
+import { v1WorkflowRoutes } from './v1/workflows.ts';
 import { problem } from './problem.ts';
 
 /** What the REST layer is built from (the same services GraphQL uses). */
 export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect'> & { logger: Logger };
 
-const LOCATIONS: Record<string, Location> = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header' };
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/**
- * A route group whose request validation failures answer 422 with pydantic-style details (the
- * shape every documented dialect's callers parse). Every dialect module starts from this.
- */
-export function routes(): RestRoutes {
-  return new OpenAPIHono<RestEnv>({
-    defaultHook: async (result, c) => {
-      if (result.success) return undefined;
-      const location = LOCATIONS[result.target] ?? 'body';
-      // The raw input, for each issue's `input` (the body is cached by the validator's read).
-      const data: unknown =
-        location === 'body'
-          ? await c.req.json<unknown>().catch(() => null)
-          : location === 'query'
-            ? c.req.query()
-            : location === 'path'
-              ? c.req.param()
-              : null;
-      return problem(c, 422, validationDetails(result.error, location, data));
-    },
-  });
-}
-
 /** Every route group of the REST layer, in mount order; the OpenAPI document describes them all. */
 export function restRoutes(): RestRoutes {
   const app = routes();
+  app.route('/', opsRoutes());
+  app.route('/api/v1/agents', v1AgentRoutes());
+  app.route('/api/v1/workflows', v1WorkflowRoutes());
+  app.route('/api/v1/runs', v1RunRoutes());
   return app;
 }
 
