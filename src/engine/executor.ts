@@ -134,7 +134,7 @@ export async function driveRun(deps: EngineDeps, runId: string, stopping: AbortS
           .map((s) => (s.nextAttemptAt as Date).getTime());
         if (run.deadlineAt) times.push(run.deadlineAt.getTime());
         const next = stopping.aborted ? now : times.length > 0 ? new Date(Math.min(...times)) : null;
-        await release(res.db, runId, owner, next);
+        await release(res.db, runId, owner, next, run.runnableAt);
         res.notifier.wake();
         return;
       }

@@ -66,8 +66,27 @@ export async function fence(tx: Tx, runId: string, owner: string, until: Date): 
   if (held.count !== 1) throw new LeaseLostError(runId);
 }
 
-/** Gives the run back: parks it until `runnableAt` (null = until a signal) and frees the lease. */
-export async function release(db: Database, runId: string, owner: string, runnableAt: Date | null | undefined): Promise<void> {
+/**
+ * Gives the run back: parks it until `runnableAt` (null = until a signal) and frees the lease.
+ * With `seen` (the runnableAt the caller read before deciding to park), the park only applies
+ * if nobody changed runnableAt since: a signal or retry committing in between has made the
+ * run runnable now, and parking over it would strand the run. The lease is freed either way.
+ */
+export async function release(
+  db: Database,
+  runId: string,
+  owner: string,
+  runnableAt: Date | null | undefined,
+  seen?: Date | null,
+): Promise<void> {
+  if (runnableAt !== undefined && seen !== undefined) {
+    const parked = await db.prisma.run.updateMany({
+      where: { id: runId, leaseOwner: owner, runnableAt: seen },
+      data: { leaseOwner: null, leaseExpiresAt: null, runnableAt },
+    });
+    if (parked.count === 1) return;
+    runnableAt = undefined;
+  }
   await db.prisma.run.updateMany({
     where: { id: runId, leaseOwner: owner },
     data: { leaseOwner: null, leaseExpiresAt: null, ...(runnableAt !== undefined ? { runnableAt } : {}) },
