@@ -53,16 +53,18 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
   const snapshots = new Map<string, { seq: number; run: Promise<Run | null> }>();
 
   function push(subscriber: Subscriber, events: RunEvent[]): void {
-    for (const event of events) {
-      if (event.seq <= subscriber.lastSeq) continue;
-      if (subscriber.queue.length >= subscriber.maxBuffered) {
-        // Cut off now; the stream throws with the last sequence the consumer actually received.
-        subscriber.failure ??= new Error('too slow');
-        subscriber.queue.length = 0;
-        break;
+    // Judged on the backlog before this batch: one transaction may write more events than the
+    // limit (a cancel closing many steps), and a consumer keeping up must not be cut off for it.
+    if (subscriber.queue.length >= subscriber.maxBuffered) {
+      // Cut off now; the stream throws with the last sequence the consumer actually received.
+      subscriber.failure ??= new Error('too slow');
+      subscriber.queue.length = 0;
+    } else {
+      for (const event of events) {
+        if (event.seq <= subscriber.lastSeq) continue;
+        subscriber.queue.push(event);
+        subscriber.lastSeq = event.seq;
       }
-      subscriber.queue.push(event);
-      subscriber.lastSeq = event.seq;
     }
     subscriber.wake();
   }
@@ -80,7 +82,7 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
         topic.fetchedSeq = events.at(-1)?.seq ?? topic.fetchedSeq;
         for (const subscriber of topic.subscribers) {
           if (!subscriber.catchingUp) push(subscriber, events);
-          else if (subscriber.held.length + events.length > subscriber.maxBuffered) {
+          else if (subscriber.held.length >= subscriber.maxBuffered) {
             // Still replaying and already this far behind: cut off like any slow subscriber.
             subscriber.failure ??= new Error('too slow');
             subscriber.held.length = 0;
