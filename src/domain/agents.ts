@@ -1,6 +1,7 @@
 import type { Agent } from '../db/models.ts';
 import { isUniqueViolation, jsonInput } from '../db/models.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
+import { type OffsetPage, offsetPage } from './offset-page.ts';
 import { type Connection, type PageArgs, paginate } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
@@ -12,6 +13,12 @@ import type { AgentStatus } from './statuses.ts';
 export interface AgentFilter {
   status?: AgentStatus | null;
   nameContains?: string | null;
+}
+
+/** Filters for a numbered page of agents: an exact status and/or an exact name. */
+export interface AgentPageFilter {
+  status?: AgentStatus | null;
+  name?: string | null;
 }
 
 /** Outcome of calling an agent's `/health` endpoint. Unreachable is a result, not an error. */
@@ -32,7 +39,7 @@ export function createAgentService(res: Resources) {
 
   async function assertNameFree(principal: Principal, name: string, exceptId?: string): Promise<void> {
     const clash = await db.agent.findFirst({ where: { ...inScope(principal), name, deletedAt: null, NOT: { id: exceptId ?? '' } } });
-    if (clash) throw new ConflictError(`An agent named "${name}" already exists in this workspace`, 'name');
+    if (clash) throw nameTaken(name);
   }
 
   async function writeGuarded<T>(name: string, write: () => Promise<T>): Promise<T> {
@@ -40,7 +47,7 @@ export function createAgentService(res: Resources) {
       return await write();
     } catch (error) {
       // The pre-check can race with a concurrent insert; the live-name index decides.
-      if (isUniqueViolation(error)) throw new ConflictError(`An agent named "${name}" already exists in this workspace`, 'name');
+      if (isUniqueViolation(error)) throw nameTaken(name);
       throw error;
     }
   }
@@ -73,7 +80,9 @@ export function createAgentService(res: Resources) {
       const current = await service.getLive(principal, id);
       const data = parseInput(updateAgentSchema, input);
       if (data.name !== undefined && data.name !== current.name) await assertNameFree(principal, data.name, id);
-      const retry = data.retryConfig ? retryConfigSchema.parse({ ...(current.retryConfig as object), ...data.retryConfig }) : undefined;
+      // Only the fields given replace current ones; a key present but undefined is not a change.
+      const given = data.retryConfig ? Object.fromEntries(Object.entries(data.retryConfig).filter(([, v]) => v !== undefined)) : null;
+      const retry = given ? retryConfigSchema.parse({ ...(current.retryConfig as object), ...given }) : undefined;
       return writeGuarded(
         data.name ?? current.name,
         () =>
@@ -133,6 +142,19 @@ export function createAgentService(res: Resources) {
       return paginate(db.agent, where, order, page);
     },
 
+    /**
+     * One numbered page of agents, newest first, with the total across pages. Like {@link list},
+     * DELETED agents appear only when asked for by status.
+     */
+    async page(principal: Principal, filter: AgentPageFilter, offset: number, limit: number): Promise<OffsetPage<Agent>> {
+      const where = {
+        ...inScope(principal),
+        ...(filter.status ? { status: filter.status } : { deletedAt: null }),
+        ...(filter.name != null ? { name: filter.name } : {}),
+      };
+      return offsetPage(db.agent, where, [{ createdAt: 'desc' }], offset, limit);
+    },
+
     /** Statuses of the named agents in the workspace (live ones win over deleted namesakes). */
     async statusesByName(principal: Principal, names: string[]): Promise<Map<string, { status: AgentStatus }>> {
       if (names.length === 0) return new Map();
@@ -181,6 +203,11 @@ export function createAgentService(res: Resources) {
     },
   };
   return service;
+}
+
+/** The failure for a name already used by a live agent (worded as seed 004 documents it). */
+function nameTaken(name: string): ConflictError {
+  return new ConflictError(`Agent name '${name}' already exists`, 'name');
 }
 
 /** The service's type, for code that receives it. */
