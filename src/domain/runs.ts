@@ -2,10 +2,20 @@ import { isUniqueViolation, jsonInput, type Prisma, type Run, type RunEvent, typ
 import { appendEvents } from '../engine/events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
+import type { OffsetPage } from './offset-page.ts';
 import { type Connection, type KeysetOrder, type PageArgs, paginate, type RelationQuery } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
 import { checkRunInput } from './run-input.ts';
+import { type RunLogEntry, type RunLogQuery, readRunLogs } from './run-logs.ts';
+import {
+  listRunPage,
+  RUN_WORKFLOW_SELECT,
+  type RunPageQuery,
+  type RunWithWorkflow,
+  type StepExecution,
+  stepExecutions,
+} from './run-queries.ts';
 import { cancelRunInTx, insertRun } from './run-writes.ts';
 import { parseInput } from './schemas/issues.ts';
 import { parseRunFilter, runFilterWhere } from './run-filter.ts';
@@ -134,6 +144,34 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
     ): Promise<Connection<Run>> {
       const where = { ...inScope(principal), ...runFilterWhere(parseRunFilter(rawFilter)) };
       return paginate(db.run, where, order, page, query);
+    },
+
+    /** One run by id, with its workflow's key and name. */
+    async getWithWorkflow(principal: Principal, id: string): Promise<RunWithWorkflow> {
+      const run = await db.run.findFirst({ where: { ...inScope(principal), id }, include: RUN_WORKFLOW_SELECT });
+      if (!run) throw new NotFoundError('Run', `"${id}"`);
+      return run;
+    },
+
+    /** The run as given (e.g. as a cancel or retry left it), with its workflow's key and name. */
+    async withWorkflow(run: Run): Promise<RunWithWorkflow> {
+      const workflow = await db.workflow.findUniqueOrThrow({ where: { id: run.workflowId }, select: RUN_WORKFLOW_SELECT.workflow.select });
+      return { ...run, workflow };
+    },
+
+    /** A numbered page of runs, filtered and sorted (the REST dialects' listing). */
+    listPage(principal: Principal, query: RunPageQuery): Promise<OffsetPage<RunWithWorkflow>> {
+      return listRunPage(db, principal, query);
+    },
+
+    /** A run's steps as executed, in the order they started (never-started steps last). */
+    async stepExecutions(principal: Principal, runId: string): Promise<StepExecution[]> {
+      return stepExecutions(db, await service.get(principal, runId));
+    },
+
+    /** A page of a run's log (its events as log entries), in sequence order. */
+    async logs(principal: Principal, runId: string, query: RunLogQuery): Promise<OffsetPage<RunLogEntry>> {
+      return readRunLogs(db, await service.get(principal, runId), query);
     },
 
     /** A run's steps, in definition order. */

@@ -1,0 +1,103 @@
+// Read models of runs for the numbered-page REST dialects: runs with their workflow, a filtered
+// and sorted page of them, and a run's step executions in the order they started.
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import type { Run, StepRun } from '../db/models.ts';
+import type { WorkflowDefinition } from './definition/schema.ts';
+import { type OffsetPage, offsetPage } from './offset-page.ts';
+import { inScope, type Principal } from './principal.ts';
+import { parseRunFilter, runFilterWhere } from './run-filter.ts';
+import { parseInput } from './schemas/issues.ts';
+import { RUN_STATUSES } from './statuses.ts';
+
+/** A run with the key and name of its workflow (which REST run objects show). */
+export type RunWithWorkflow = Run & { workflow: { key: string; name: string } };
+
+/** The workflow fields {@link RunWithWorkflow} carries. */
+export const RUN_WORKFLOW_SELECT = { workflow: { select: { key: true, name: true } } } as const;
+
+/** Columns a run page may be sorted by. */
+export const RUN_SORT_FIELDS = ['createdAt', 'updatedAt', 'completedAt', 'status'] as const;
+
+/** Filters, sort and window of a numbered page of runs. */
+export const runPageSchema = z.object({
+  status: z.enum(RUN_STATUSES).nullish(),
+  /** The workflow's key (stable across versions), not its id. */
+  workflowKey: z.string().min(1).nullish(),
+  /** One version of a workflow. */
+  workflowVersionId: z.string().min(1).nullish(),
+  createdAfter: z.date().nullish(),
+  createdBefore: z.date().nullish(),
+  sortBy: z.enum(RUN_SORT_FIELDS).default('createdAt'),
+  sortOrder: z.enum(['asc', 'desc']).default('desc'),
+  offset: z.int().min(0).default(0),
+  limit: z.int().min(1).max(100).default(20),
+});
+export type RunPageQuery = z.input<typeof runPageSchema>;
+
+/**
+ * One numbered page of the principal's runs, filtered and sorted. Every order is total: a
+ * nullable completion time sorts its nulls last whichever the direction or database, and
+ * ties (same status, same instant) fall back to creation time and then id.
+ */
+export async function listRunPage(db: Db, principal: Principal, raw: RunPageQuery): Promise<OffsetPage<RunWithWorkflow>> {
+  const query = parseInput(runPageSchema, raw);
+  const filter = parseRunFilter({
+    status: query.status ? [query.status] : null,
+    createdAfter: query.createdAfter,
+    createdBefore: query.createdBefore,
+  });
+  const where = {
+    ...inScope(principal),
+    ...runFilterWhere(filter),
+    ...(query.workflowKey ? { workflow: { key: query.workflowKey } } : {}),
+    ...(query.workflowVersionId ? { workflowVersionId: query.workflowVersionId } : {}),
+  };
+  const direction = query.sortOrder;
+  const orderBy =
+    query.sortBy === 'completedAt'
+      ? [{ completedAt: { sort: direction, nulls: 'last' } }, { createdAt: direction }]
+      : query.sortBy === 'status'
+        ? [{ status: direction }, { createdAt: 'desc' }]
+        : [{ [query.sortBy]: direction }];
+  const page = await offsetPage(db.run, where, orderBy, query.offset, query.limit, RUN_WORKFLOW_SELECT);
+  return page as OffsetPage<RunWithWorkflow>;
+}
+
+/** One step of a run as executed: its state, its definition's name and agent, and its latest input. */
+export interface StepExecution {
+  step: StepRun;
+  /** The step's name in the definition, else its id. */
+  name: string;
+  /** The agent an `agent` step calls; null for other step types. */
+  agentName: string | null;
+  /** The resolved input of the latest attempt (or the input a re-run reused). */
+  input: unknown;
+}
+
+/**
+ * A run's steps, ordered by when they started; steps that never started come last, in
+ * definition order. `runId` must already be known to be visible to the caller.
+ */
+export async function stepExecutions(db: Db, run: Run): Promise<StepExecution[]> {
+  const [version, steps, attempts] = await Promise.all([
+    db.workflowVersion.findUniqueOrThrow({ where: { id: run.workflowVersionId }, select: { definition: true } }),
+    db.stepRun.findMany({ where: { runId: run.id } }),
+    db.stepAttempt.findMany({ where: { runId: run.id }, select: { stepRunId: true, attempt: true, input: true } }),
+  ]);
+  const definition = version.definition as unknown as WorkflowDefinition;
+  const position = new Map(definition.steps.map((s, i) => [s.id, i]));
+  const latest = new Map<string, { attempt: number; input: unknown }>();
+  for (const a of attempts) if ((latest.get(a.stepRunId)?.attempt ?? 0) < a.attempt) latest.set(a.stepRunId, a);
+  const started = (s: StepRun) => s.startedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const ordered = [...steps].sort((a, b) => started(a) - started(b) || (position.get(a.stepId) ?? 0) - (position.get(b.stepId) ?? 0));
+  return ordered.map((step) => {
+    const spec = definition.steps.find((s) => s.id === step.stepId);
+    return {
+      step,
+      name: spec?.name ?? step.stepId,
+      agentName: spec?.type === 'agent' ? spec.agent : null,
+      input: latest.get(step.id)?.input ?? step.input ?? null,
+    };
+  });
+}
