@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import { isUniqueViolation, jsonInput, type Prisma, type Workflow, type WorkflowVersion } from '../db/models.ts';
 import { type AgentService, containsInsensitive } from './agents.ts';
-import { canonicalJson, type WorkflowDefinition } from './definition/schema.ts';
+import { type ChainCreateInput, type ChainUpdateInput, chainSourceOf } from './definition/chain.ts';
+import { canonicalJson, isPlainObject, type WorkflowDefinition } from './definition/schema.ts';
 import { checkDefinition, type DefinitionCheck, type SourceFormat } from './definitions.ts';
-import { ConflictError, type FieldIssue, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, type FieldIssue, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
+import { type OffsetPage, offsetPage } from './offset-page.ts';
 import { type Connection, type KeysetOrder, type PageArgs, paginate, type RelationQuery } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
@@ -26,6 +28,29 @@ export interface WorkflowFilter {
 
 /** How to find one workflow: by id or by key (within the caller's workspace). */
 export type WorkflowLookup = { id: string } | { key: string };
+
+/** A workflow and one of its versions (the current one, unless said otherwise). */
+export interface WorkflowAtVersion {
+  workflow: Workflow;
+  version: WorkflowVersion;
+}
+
+/** A workflow with its current version, as numbered pages list them. */
+export type WorkflowWithVersion = Workflow & { latestVersion: WorkflowVersion | null };
+
+/** Filters of a numbered page of workflows. DELETED ones are listed only when a status asks for them. */
+export interface WorkflowPageFilter {
+  /** Any of these statuses. */
+  statuses?: readonly WorkflowStatus[] | null;
+  /** Exactly this name. */
+  name?: string | null;
+}
+
+/** How a numbered page of workflows is ordered (ties by id); `versionCreatedAt` is when the current version was created. */
+export interface WorkflowPageOrder {
+  field: 'name' | 'createdAt' | 'updatedAt' | 'version' | 'versionCreatedAt';
+  direction: 'asc' | 'desc';
+}
 
 /** Workflow definitions and their immutable versions, scoped by principal. */
 export function createWorkflowService(res: Resources, agents: AgentService) {
@@ -57,7 +82,8 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
     const clash = await db.workflow.findFirst({
       where: { ...inScope(principal), [field]: value, deletedAt: null, NOT: { id: exceptId ?? '' } },
     });
-    if (clash) throw new ConflictError(`A workflow with ${field} "${value}" already exists in this workspace`, field);
+    // Worded as seed 004 words its duplicates (`Agent name '<name>' already exists`).
+    if (clash) throw new ConflictError(`Workflow ${field} '${value}' already exists`, field);
   }
 
   async function freeKey(principal: Principal, name: string): Promise<string> {
@@ -76,10 +102,38 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
     try {
       return await write();
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError(`A workflow named "${name}" (or with its key) already exists in this workspace`, 'name');
+      if (isUniqueViolation(error)) throw new ConflictError(`Workflow name '${name}' (or its key) already exists`, 'name');
       throw error;
     }
+  }
+
+  /**
+   * Runs a chain write, wording a refusal the way seed 004's callers read it: `Agent '<name>'
+   * not found or inactive` when an agent is the problem, else every problem without the
+   * canonical paths (which name no field they sent). The issues keep their paths.
+   */
+  async function inChainWords<T>(principal: Principal, steps: unknown, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const named = isPlainObject(steps)
+        ? Object.values(steps).flatMap((s) => (isPlainObject(s) && typeof s.agent_name === 'string' ? [s.agent_name] : []))
+        : [];
+      const names = [...new Set(named.filter((name) => name !== ''))];
+      const known = await agents.statusesByName(principal, names);
+      const refused = names.find((name) => known.get(name)?.status !== 'ACTIVE');
+      const message =
+        refused === undefined
+          ? `Invalid workflow: ${error.issues.map((issue) => issue.message).join('; ')}`
+          : `Agent '${refused}' not found or inactive`;
+      throw new ValidationError(error.issues, message);
+    }
+  }
+
+  async function atCurrent(workflow: Workflow): Promise<WorkflowAtVersion> {
+    const version = await db.workflowVersion.findUniqueOrThrow({ where: { id: workflow.currentVersionId ?? '' } });
+    return { workflow, version };
   }
 
   const service = {
@@ -222,6 +276,96 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
         ...(filter.nameContains ? { name: containsInsensitive(res, filter.nameContains) } : {}),
       };
       return paginate(db.workflow, where, order, page, query);
+    },
+
+    /**
+     * A workflow, seen through its current version, named by the id of any of its versions or
+     * by its own id: an id a caller once got keeps naming the workflow. Deleted ones are found too.
+     */
+    async resolve(principal: Principal, id: string): Promise<WorkflowAtVersion> {
+      const named = await db.workflowVersion.findFirst({ where: { ...inScope(principal), id }, select: { workflowId: true } });
+      const workflow = await db.workflow.findFirst({
+        where: { ...inScope(principal), id: named?.workflowId ?? id },
+        include: { latestVersion: true },
+      });
+      if (!workflow?.latestVersion) throw new NotFoundError('Workflow', `"${id}"`);
+      const { latestVersion, ...row } = workflow;
+      return { workflow: row, version: latestVersion };
+    },
+
+    /** Like {@link resolve}, but a deleted workflow counts as not found. */
+    async resolveLive(principal: Principal, id: string): Promise<WorkflowAtVersion> {
+      const found = await service.resolve(principal, id);
+      if (found.workflow.deletedAt) throw new NotFoundError('Workflow', `"${id}"`);
+      return found;
+    },
+
+    /** Creates a workflow from a v004 chain (stored canonically, the chain kept as its source). */
+    async createChain(principal: Principal, input: ChainCreateInput): Promise<WorkflowAtVersion> {
+      const definition = { start_step: input.start_step, steps: input.steps };
+      const created = await inChainWords(principal, input.steps, () =>
+        service.create(principal, { name: input.name, description: input.description, definition, format: 'v004' }),
+      );
+      return atCurrent(created);
+    },
+
+    /**
+     * Updates a live workflow named by any of its ids from a v004 change; a changed chain makes
+     * a new version. A lone `start_step` or `steps` completes the current version's chain, which
+     * needs one: a workflow whose definition no chain can express must be sent both.
+     */
+    async updateChain(principal: Principal, id: string, input: ChainUpdateInput): Promise<WorkflowAtVersion> {
+      const { workflow, version } = await service.resolveLive(principal, id);
+      let definition: { start_step: unknown; steps: unknown } | undefined;
+      if (input.start_step !== undefined || input.steps !== undefined) {
+        const base = chainSourceOf(version);
+        definition = { start_step: input.start_step ?? base?.start_step, steps: input.steps ?? base?.steps };
+        if (definition.start_step === undefined || definition.steps === undefined) {
+          const missing = input.steps === undefined ? 'steps' : 'start_step';
+          throw new ValidationError([
+            { path: missing, message: `the current definition is not a start_step chain, so "${missing}" must be given too` },
+          ]);
+        }
+      }
+      const update = { description: input.description, status: input.status, definition, format: 'v004' as const };
+      const updated = await inChainWords(principal, definition?.steps, () => service.update(principal, workflow.id, update));
+      return atCurrent(updated);
+    },
+
+    /** The workflow an execution names by any of its ids; a deleted one is refused rather than hidden. */
+    async forExecution(principal: Principal, id: string): Promise<Workflow> {
+      const { workflow } = await service.resolve(principal, id);
+      if (workflow.deletedAt) throw new InvalidStateError(`Workflow '${id}' is deleted; deleted workflows cannot be executed`, 'DELETED');
+      return workflow;
+    },
+
+    /** One numbered page of workflows with their current versions, and the total across pages. */
+    async listPage(
+      principal: Principal,
+      filter: WorkflowPageFilter,
+      order: WorkflowPageOrder,
+      offset: number,
+      limit: number,
+    ): Promise<OffsetPage<WorkflowWithVersion>> {
+      const where = {
+        ...inScope(principal),
+        ...(filter.statuses?.length ? { status: { in: [...filter.statuses] } } : { deletedAt: null }),
+        ...(filter.name != null ? { name: filter.name } : {}),
+      };
+      const { field, direction } = order;
+      const by =
+        field === 'version'
+          ? { currentVersion: direction }
+          : field === 'versionCreatedAt'
+            ? { latestVersion: { createdAt: direction } }
+            : { [field]: direction };
+      // The include adds latestVersion to every row, which offsetPage's row type cannot see.
+      return (await offsetPage(db.workflow, where, [by], offset, limit, { latestVersion: true })) as OffsetPage<WorkflowWithVersion>;
+    },
+
+    /** One numbered page of a workflow's versions, newest first. */
+    versionsPage(principal: Principal, workflowId: string, offset: number, limit: number): Promise<OffsetPage<WorkflowVersion>> {
+      return offsetPage(db.workflowVersion, { ...inScope(principal), workflowId }, [{ version: 'desc' }], offset, limit);
     },
 
     /** A workflow's versions, newest first. */

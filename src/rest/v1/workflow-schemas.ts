@@ -1,0 +1,181 @@
+// Seed 004's workflow request and response bodies. These check the documented shape (a bad
+// field answers 422 with pydantic-style details); the domain decides the rules on the chain
+// itself (agents, cycles, reachability, name uniqueness), answered with 400.
+import { z } from '@hono/zod-openapi';
+import type { Workflow, WorkflowVersion } from '../../db/models.ts';
+import { chainSourceOf, type ChainUpdateInput } from '../../domain/definition/chain.ts';
+import type { WorkflowPageFilter, WorkflowPageOrder } from '../../domain/workflows.ts';
+import type { WorkflowStatus } from '../../domain/statuses.ts';
+import { JsonObject, PageQuery, pageOf } from '../schemas.ts';
+
+const STATUSES = ['active', 'inactive', 'deleted'] as const;
+type Status = (typeof STATUSES)[number];
+
+/** One step as posted: extra fields (`name`, `description`, `timeout_ms`, `retry_config`) are kept. */
+const StepDefinition = z
+  .looseObject({
+    id: z.string().min(1).openapi({ description: 'Unique step identifier within the workflow; must equal its key in `steps`.' }),
+    agent_name: z.string().min(1).openapi({ description: 'Name of the (active) agent that executes this step.' }),
+    next_step: z.string().nullable().optional().openapi({ description: 'Id of the next step; null or absent for the final step.' }),
+    input_mapping: JsonObject.openapi({
+      description:
+        'Input of the step: values may reference `${workflow.input.<field>}` or `${<step_id>.output.<field>}`; other values are passed as they are.',
+    }),
+  })
+  .openapi('StepDefinition', {
+    description: 'One step of the chain. Also accepted: `name`, `description`, `timeout_ms` and `retry_config` (as for agents).',
+  });
+
+const Steps = z.record(z.string(), StepDefinition).openapi({ description: 'Step definitions keyed by step id.' });
+const StartStep = z.string().min(1).openapi({ description: 'Id of the first step to execute.' });
+const Description = z.string().nullable().optional().openapi({ description: 'Human-readable description.' });
+
+/** Body of POST /api/v1/workflows. */
+export const WorkflowCreate = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .openapi({ description: 'Unique workflow name (1-255 characters).', example: 'data-processing-pipeline' }),
+    description: Description,
+    start_step: StartStep,
+    steps: Steps,
+  })
+  .openapi('WorkflowCreate');
+
+/** Body of PUT /api/v1/workflows/{workflow_id}: every field optional. */
+export const WorkflowUpdate = z
+  .object({
+    description: Description,
+    start_step: StartStep.optional(),
+    steps: Steps.optional(),
+    status: z.enum(['active', 'inactive']).optional().openapi({ description: 'Switch the workflow on or off (DELETE deletes it).' }),
+  })
+  .openapi('WorkflowUpdate', {
+    description:
+      'Only the given fields change. A `start_step` or `steps` that changes the chain makes a new version (new `id`, `version` + 1); `start_step` or `steps` given alone keeps the other from the current version.',
+  });
+
+/** Body of POST /api/v1/workflows/{workflow_id}/execute. */
+export const ExecuteRequest = z
+  .object({
+    input_data: JsonObject.openapi({
+      description: 'Input of the run: keys match the `${workflow.input.<field>}` references of the steps.',
+      example: { data_source: 'https://api.example.com/data', format: 'json' },
+    }),
+  })
+  .openapi('ExecuteWorkflowRequest');
+
+const ChainStepBody = z
+  .looseObject({
+    id: z.string().optional().openapi({ description: 'Step id (its key in `steps`).' }),
+    agent_name: z.string().openapi({ description: 'Agent executing the step.' }),
+    next_step: z.string().nullable().optional().openapi({ description: 'Next step id; null for the final step.' }),
+    input_mapping: z.unknown().optional().openapi({ description: 'Input mapping, as posted.' }),
+  })
+  .openapi('ChainStep', { description: 'One step of a chain definition, as posted.' });
+
+const ChainData = z
+  .object({
+    start_step: z.string().openapi({ description: 'Id of the first step.' }),
+    steps: z.record(z.string(), ChainStepBody).openapi({ description: 'Steps keyed by id.' }),
+  })
+  .openapi('WorkflowChainData', { description: 'The definition as a `{start_step, steps}` chain.' });
+
+const CanonicalData = z
+  .looseObject({ steps: z.array(JsonObject).openapi({ description: 'Canonical steps (`id`, `type`, `dependsOn`, `input`, ...).' }) })
+  .openapi('WorkflowCanonicalData', {
+    description: 'The canonical definition, for a version created elsewhere (GraphQL, another API) that no chain can express exactly.',
+  });
+
+/** A workflow (one of its versions) as seed 004 returns it. */
+export const WorkflowBody = z
+  .object({
+    id: z.string().openapi({ description: 'Id of this version of the workflow (a UUID); a new version has a new id.' }),
+    name: z.string().openapi({ description: 'Unique workflow name.' }),
+    description: z.string().nullable().openapi({ description: 'Human-readable description.' }),
+    version: z.number().int().openapi({ description: 'Version number: 1, then one more for each change of the chain.' }),
+    workflow_data: z.union([ChainData, CanonicalData]).openapi({
+      description: 'The definition: `start_step` and `steps` as posted (or rendered as a chain from a version created elsewhere).',
+    }),
+    status: z.enum(STATUSES).openapi({
+      description: '`active` (executable), `inactive` (switched off, or an older version), or `deleted`.',
+    }),
+    created_at: z.string().openapi({ format: 'date-time', description: 'When this version was created (ISO 8601).' }),
+    updated_at: z.string().openapi({ format: 'date-time', description: 'When this version or the workflow last changed (ISO 8601).' }),
+  })
+  .openapi('Workflow');
+
+/** A page of workflows. */
+export const WorkflowPage = pageOf(WorkflowBody, 'WorkflowPage');
+
+/** A page of a workflow's versions. */
+export const WorkflowVersionPage = pageOf(WorkflowBody, 'WorkflowVersionPage');
+
+const SORTS = { name: 'name', created_at: 'versionCreatedAt', updated_at: 'updatedAt', version: 'version' } as const;
+
+/** Query of GET /api/v1/workflows. */
+export const WorkflowListQuery = PageQuery.extend({
+  status: z
+    .enum(STATUSES)
+    .optional()
+    .openapi({ description: 'Only workflows in this status (deleted ones are listed only when asked for).' }),
+  name: z.string().optional().openapi({ description: 'Only the workflow with exactly this name.' }),
+  sort_by: z
+    .enum(['name', 'created_at', 'updated_at', 'version'])
+    .default('created_at')
+    .openapi({ description: 'Sort field (`created_at` is when the current version was created).' }),
+  sort_order: z.enum(['asc', 'desc']).default('desc').openapi({ description: 'Sort order.' }),
+});
+
+/** The `{workflow_id}` path parameter. */
+export const WorkflowIdParam = z.object({
+  workflow_id: z.string().openapi({
+    param: { name: 'workflow_id', in: 'path' },
+    description: 'UUID of any version of the workflow (or of the workflow itself).',
+  }),
+});
+
+const STATUS_FILTERS: Record<Status, WorkflowStatus[]> = { active: ['ACTIVE'], inactive: ['INACTIVE', 'ARCHIVED'], deleted: ['DELETED'] };
+
+/** The domain's filter and order for a validated list query. */
+export function listArgs(query: z.output<typeof WorkflowListQuery>): { filter: WorkflowPageFilter; order: WorkflowPageOrder } {
+  return {
+    filter: { statuses: query.status ? STATUS_FILTERS[query.status] : null, name: query.name },
+    order: { field: SORTS[query.sort_by], direction: query.sort_order },
+  };
+}
+
+/** The domain's chain update for a validated PUT body (absent fields stay absent). */
+export function updateInput(body: z.output<typeof WorkflowUpdate>): ChainUpdateInput {
+  return {
+    description: body.description,
+    start_step: body.start_step,
+    steps: body.steps,
+    status: body.status === undefined ? undefined : body.status === 'active' ? 'ACTIVE' : 'INACTIVE',
+  };
+}
+
+function statusOf(workflow: Workflow, current: boolean): Status {
+  if (workflow.deletedAt || workflow.status === 'DELETED') return 'deleted';
+  // Seed 004 keeps one row per version and shows the superseded ones as inactive.
+  if (!current) return 'inactive';
+  return workflow.status === 'ACTIVE' ? 'active' : 'inactive';
+}
+
+/** The documented body of `workflow` seen through `version`. */
+export function workflowBody(workflow: Workflow, version: WorkflowVersion): z.output<typeof WorkflowBody> {
+  const current = version.id === workflow.currentVersionId;
+  return {
+    id: version.id,
+    name: workflow.name,
+    description: workflow.description,
+    version: version.version,
+    workflow_data: (chainSourceOf(version) ?? version.definition) as z.output<typeof WorkflowBody>['workflow_data'],
+    status: statusOf(workflow, current),
+    created_at: version.createdAt.toISOString(),
+    // A superseded version never changes again.
+    updated_at: (current ? workflow.updatedAt : version.createdAt).toISOString(),
+  };
+}
