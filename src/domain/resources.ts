@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import type { EngineMetrics } from '../engine/metrics.ts';
 import type { Notifier } from '../engine/notifier.ts';
 
 /** Source of the current time; injected so tests and the engine can control it. */
@@ -22,4 +23,6 @@ export interface Resources {
   fetch: typeof fetch;
   /** In-process nudges from the API to the workers. */
   notifier: Notifier;
+  /** Where the engine reports agent calls (the app's metrics registry); without it, nothing is measured. */
+  metrics?: EngineMetrics;
 }

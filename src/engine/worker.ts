@@ -6,6 +6,7 @@ import { createAgentCaller } from './agents/call.ts';
 import type { EngineDeps } from './engine-types.ts';
 import { driveRun } from './executor.ts';
 import { claimRuns, release } from './lease.ts';
+import { instrumentCaller } from './metrics.ts';
 
 /** Options of a worker pool. */
 export interface WorkerOptions {
@@ -35,9 +36,10 @@ export interface WorkerPool {
  */
 export function startWorkers(res: Resources, options: WorkerOptions): WorkerPool {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const caller = createAgentCaller({ fetch: res.fetch, now: () => res.clock.now().getTime() });
   const deps: EngineDeps = {
     res,
-    caller: createAgentCaller({ fetch: res.fetch, now: () => res.clock.now().getTime() }),
+    caller: res.metrics ? instrumentCaller(caller, res.metrics) : caller,
     config: { workerId, leaseMs: options.leaseMs, maxParallelSteps: options.maxParallelSteps },
     random: options.random ?? Math.random,
     definitions: new Map<string, WorkflowDefinition>(),

@@ -7,7 +7,7 @@ import { principalFor } from '../server/context.ts';
 import { mountDocs, OPENAPI_INFO } from './docs.ts';
 import type { RestEnv, RestRoutes, RestVariables } from './env.ts';
 import { detailOf, statusOf } from './errors.ts';
-import { opsRoutes } from './ops.ts';
+import { observeRequests, OPS_PATHS, opsRoutes } from './ops.ts';
 import { routes } from './routes.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -50,10 +50,14 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
     c.set('resources', deps.resources);
     c.set('streams', deps.streams);
     c.set('runChanges', deps.runChanges);
+    c.set('ops', deps.ops);
     c.header('X-Request-Id', requestId);
     await next();
   });
+  app.use(observeRequests());
   app.use(async (c, next) => {
+    // Probes answer without a workspace lookup: liveness must not depend on the database.
+    if (OPS_PATHS.has(c.req.path)) return next();
     try {
       c.set('principal', await principalFor(c.req.raw, deps.services));
     } catch (error) {

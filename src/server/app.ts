@@ -19,6 +19,8 @@ import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
 import type { Config } from './config.ts';
 import { type Context, contextFactory } from './context.ts';
+import { createHealth, packageVersion } from './health.ts';
+import { createMetrics, requestMetricsPlugin } from './metrics.ts';
 import { createSseStreamHandler, SSE_STREAM_PATH } from './sse.ts';
 import { attachGraphqlWs } from './websocket.ts';
 
@@ -79,12 +81,24 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sqliteSynchronous: config.sqliteSynchronous,
     onQuery: overrides.onQuery,
   });
+  const version = packageVersion();
+  const clock = overrides.clock ?? systemClock;
+  const health = createHealth({ db, clock, version, workerConcurrency: config.workerConcurrency });
+  const metrics = createMetrics({
+    db,
+    logger,
+    version,
+    uptimeSeconds: () => health.live().uptimeSeconds,
+    // Read at scrape time, when both exist.
+    activeSubscriptions: () => streams.subscribers() + runChanges.watchers(),
+  });
   const resources: Resources = {
     db,
     logger,
-    clock: overrides.clock ?? systemClock,
+    clock,
     fetch: overrides.fetch ?? fetch,
     notifier: new Notifier(),
+    metrics,
   };
   const services = createServices(resources);
   const streams = createRunStreams(resources, config.streamMaxBuffered);
@@ -112,6 +126,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     landingPage: false,
     logging: logger,
     context: contextFactory(services, db.prisma, streams, runChanges),
+    plugins: [requestMetricsPlugin(metrics)],
     maskedErrors: {
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
       maskError(error, message, isDev) {
@@ -139,12 +154,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
 
-  const rest = createRestApp({ services, resources, streams, runChanges, logger });
+  const rest = createRestApp({ services, resources, streams, runChanges, logger, ops: { health, metrics } });
   const restListener = getRequestListener(rest.fetch);
   const sseStream = createSseStreamHandler(yoga);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path.startsWith(SSE_STREAM_PATH)) {
+      const started = performance.now();
+      res.once('finish', () => {
+        // An event stream's duration is a subscription's lifetime, not a request's.
+        if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
+        metrics.observeRequest(req.method ?? 'GET', SSE_STREAM_PATH, res.statusCode, (performance.now() - started) / 1000);
+      });
       sseStream(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'SSE stream failed');
         if (!res.headersSent) res.writeHead(500).end();
