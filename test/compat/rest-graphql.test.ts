@@ -199,14 +199,15 @@ function expectSameWorkflow(r: Body, g: Awaited<ReturnType<typeof gqlWorkflow>>)
 }
 
 /**
- * The GraphQL id of the workflow a REST body shows. REST ids are version ids, which GraphQL's
- * `workflow(id:)` does not take, so the workflow is found by its (unique) name.
+ * The GraphQL id of the workflow a REST body shows: GraphQL's `workflow(id:)` takes the REST
+ * (version) id as it is, and the workflows list names the same workflow.
  */
 async function gqlIdOfRestWorkflow(r: Body): Promise<string> {
+  const direct = await gqlWorkflow(r.id as string);
   const page = await t.ok(WorkflowsDocument, { first: 100, filter: { nameContains: r.name as string } });
   const node = page.workflows.edges.map((e) => e.node).find((w) => w.name === r.name);
-  if (!node) throw new Error(`GraphQL does not list a workflow named ${String(r.name)}`);
-  return node.id;
+  expect(node?.id).toBe(direct.id);
+  return direct.id;
 }
 
 const chain = {

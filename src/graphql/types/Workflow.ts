@@ -152,11 +152,15 @@ builder.queryFields((t) => ({
     description: 'One workflow, by id or by key.',
     errors: { types: [NotFoundError, ValidationError] },
     args: {
-      id: t.arg.id({ required: false, description: 'Global (or database) id.' }),
+      id: t.arg.id({
+        required: false,
+        description: 'Global id, or a database id of the workflow or of any of its versions (the ids REST returns).',
+      }),
       key: t.arg.string({ required: false, description: 'Key of a live workflow.' }),
     },
-    resolve: (_root, args, ctx) => {
-      if (args.id) return ctx.services.workflows.get(ctx.principal, { id: idOf('Workflow', String(args.id)) });
+    resolve: async (_root, args, ctx) => {
+      // A raw id may also be a version id: REST (seed 004) names workflows by their versions.
+      if (args.id) return (await ctx.services.workflows.resolve(ctx.principal, idOf('Workflow', String(args.id)))).workflow;
       if (args.key) return ctx.services.workflows.get(ctx.principal, { key: args.key });
       throw new ValidationError([{ path: 'id', message: 'give either id or key' }]);
     },
