@@ -11,7 +11,12 @@ import { observeRequests, OPS_PATHS, opsRoutes } from './ops.ts';
 import { routes } from './routes.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+import { engineRoutes } from './engine/routes.ts';
+import { historyRoutes } from './history/routes.ts';
+import { legacyRoutes } from './legacy/routes.ts';
+import { v2Routes } from './v2/routes.ts';
 import { v1AgentRoutes } from './v1/agents.ts';
+import { v1RunEventRoutes } from './v1/run-events.ts';
 import { v1RunRoutes } from './v1/runs.ts';
 import { v1WorkflowRoutes } from './v1/workflows.ts';
 import { problem } from './problem.ts';
@@ -23,9 +28,15 @@ export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect'
 export function restRoutes(): RestRoutes {
   const app = routes();
   app.route('/', opsRoutes());
+  // Before seed 004's /api/v1/workflows/{workflow_id}, which would otherwise take "runs".
+  app.route('/api/v1/workflows', historyRoutes());
   app.route('/api/v1/agents', v1AgentRoutes());
   app.route('/api/v1/workflows', v1WorkflowRoutes());
+  app.route('/api/v1/runs', v1RunEventRoutes());
   app.route('/api/v1/runs', v1RunRoutes());
+  app.route('/api/v2/workflows', v2Routes());
+  app.route('/api/workflows', legacyRoutes());
+  app.route('/workflows', engineRoutes());
   return app;
 }
 
@@ -45,6 +56,7 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : `req-${randomUUID()}`;
     c.set('requestId', requestId);
+    // Until a dialect's route group says otherwise (unmatched paths answer in seed 004's format).
     c.set('dialect', 'v1');
     c.set('services', deps.services);
     c.set('resources', deps.resources);

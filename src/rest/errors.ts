@@ -1,8 +1,33 @@
 import type { ZodError } from 'zod';
 import { type DomainError, NotFoundError } from '../domain/errors.ts';
 
-/** The REST dialects Flowdeck answers; each documents its own statuses for the same failures. */
-export type Dialect = 'v1' | 'v2' | 'legacy' | 'runs' | 'engine';
+/**
+ * The REST dialects Flowdeck answers, one per documented API; each documents its own statuses
+ * and error shapes for the same failures. v1: /api/v1 (seed 004); v2: /api/v2/workflows (seed
+ * 003); legacy: /api/workflows (seed 002); history: /api/v1/workflows/runs and descriptors
+ * (seed 000); engine: /workflows (seed 001).
+ */
+export type Dialect = 'v1' | 'v2' | 'legacy' | 'history' | 'engine';
+
+/**
+ * The status of a request that fails validation at the edge: FastAPI's 422 where the callers
+ * are FastAPI clients (seeds 004 and 000), 400 where the documents say validation is a 400.
+ */
+export function validationStatus(dialect: Dialect): 400 | 422 {
+  switch (dialect) {
+    case 'v1':
+    case 'history':
+      return 422;
+    case 'v2':
+    case 'legacy':
+    case 'engine':
+      return 400;
+    default: {
+      const never: never = dialect;
+      throw new Error(`unknown dialect ${String(never)}`);
+    }
+  }
+}
 
 /**
  * The HTTP status of a domain failure, for every dialect: the one place where domain errors

@@ -18,14 +18,23 @@ const TITLES: Record<number, string> = {
 /**
  * An error response in seed 004's documented general format: `detail` (a message, or the
  * pydantic-style list for 422) plus `error`, `errors`, `status_code`, `timestamp`, `path` and
- * `request_id`. Callers of the other dialects read `detail` and ignore the rest.
+ * `request_id`. The v2 dialect (seed 003) wraps every answer in `success`, so its errors also
+ * carry `success: false` and the message as `error`; the others read `detail`.
  */
 export function problem(c: Context<RestEnv>, status: ContentfulStatusCode, detail: string | ValidationDetail[] | Record<string, unknown>) {
   const errors = Array.isArray(detail) ? detail.map((d) => ({ field: d.loc.slice(1).join('.'), message: d.msg, type: d.type })) : undefined;
+  const v2 = c.get('dialect') === 'v2';
+  const message =
+    typeof detail === 'string'
+      ? detail
+      : Array.isArray(detail)
+        ? detail.map((d) => `${d.loc.slice(1).join('.')}: ${d.msg}`).join('; ')
+        : (TITLES[status] ?? 'Error');
   return c.json(
     {
+      ...(v2 ? { success: false as const } : {}),
       detail,
-      error: TITLES[status] ?? 'Error',
+      error: v2 ? message : (TITLES[status] ?? 'Error'),
       ...(errors ? { errors } : {}),
       status_code: status,
       timestamp: (c.get('resources')?.clock.now() ?? new Date()).toISOString(),

@@ -1,16 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { RestEnv, RestRoutes } from './env.ts';
-import { type Location, validationDetails } from './errors.ts';
+import { type Dialect, type Location, validationDetails, validationStatus } from './errors.ts';
 import { problem } from './problem.ts';
 
 const LOCATIONS: Record<string, Location> = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header' };
 
 /**
- * A route group whose request validation failures answer 422 with pydantic-style details (the
- * shape every documented dialect's callers parse). Every dialect module starts from this.
+ * A route group of one dialect: its errors take that dialect's shape and statuses, and request
+ * validation failures answer with pydantic-style details (`type`, `loc`, `msg`, `input`), as
+ * 422 or 400 as the dialect documents. Every dialect module starts from this.
  */
-export function routes(): RestRoutes {
-  return new OpenAPIHono<RestEnv>({
+export function routes(dialect: Dialect = 'v1'): RestRoutes {
+  const app = new OpenAPIHono<RestEnv>({
     defaultHook: async (result, c) => {
       if (result.success) return undefined;
       const location = LOCATIONS[result.target] ?? 'body';
@@ -23,7 +24,12 @@ export function routes(): RestRoutes {
             : location === 'path'
               ? c.req.param()
               : null;
-      return problem(c, 422, validationDetails(result.error, location, data));
+      return problem(c, validationStatus(dialect), validationDetails(result.error, location, data));
     },
   });
+  app.use(async (c, next) => {
+    c.set('dialect', dialect);
+    await next();
+  });
+  return app;
 }

@@ -6,6 +6,7 @@ export const JsonObject = z.record(z.string(), z.unknown()).openapi({ type: 'obj
 /** The documented general error format (seed 004), which every dialect's `detail` readers accept. */
 export const ErrorResponse = z
   .object({
+    success: z.literal(false).optional().openapi({ description: 'Present (false) in the v2 dialect, whose answers all carry `success`.' }),
     detail: z.union([
       z.string(),
       z.array(z.object({ type: z.string(), loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), input: z.unknown() })),
