@@ -61,8 +61,9 @@ class Probe {
   #waiters = new Set<() => void>();
 
   constructor(readonly socket: WebSocket) {
-    socket.on('message', (data: WebSocket.RawData) => {
-      this.frames.push(JSON.parse(String(data)) as Frame);
+    // Text frames arrive as one Buffer (ws's default binaryType).
+    socket.on('message', (data: Buffer) => {
+      this.frames.push(JSON.parse(data.toString('utf8')) as Frame);
       for (const wake of this.#waiters) wake();
     });
     // Writing to a socket the server is tearing down can fail; the close code is what counts.
