@@ -15,3 +15,13 @@ export function idOf(typename: string, id: string): string {
   }
   return id;
 }
+
+/** Whether `id` is a Relay global id (of any type), rather than a raw database id. */
+export function isGlobalId(id: string): boolean {
+  try {
+    const decoded = decodeGlobalID(id);
+    return Boolean(decoded.typename && decoded.id);
+  } catch {
+    return false;
+  }
+}

@@ -25,10 +25,13 @@ it('a run still unfinished at its workflow timeout fails, aborting the in-flight
   cleanups.push(() => t.close());
   await t.ok(CreateAgentDocument, { input: { name: 'slow', url: agent.url, timeoutMs: 60_000 } });
   const definition = { steps: [{ id: 'wait-forever', type: 'agent', agent: 'slow' }] };
-  const wf = (await t.ok(CreateWorkflowDocument, { input: { name: 'bounded', definition, timeoutSeconds: 1 } })).createWorkflow;
+  const wf = (await t.ok(CreateWorkflowDocument, { input: { name: 'bounded', definition, timeoutSeconds: 2 } })).createWorkflow;
   if (wf.__typename !== 'Workflow') throw new Error(JSON.stringify(wf));
   const run = (await t.ok(ExecuteWorkflowDocument, { workflowId: wf.id })).executeWorkflow;
   if (run.__typename !== 'Run') throw new Error(JSON.stringify(run));
+  // The call must be in flight at the agent for its abort to be observable there (on a loaded
+  // machine a 1 s timeout could fire before the request even arrived).
+  await eventually(() => agent.calls.length === 1, 'the call to reach the agent');
   const done = await waitForRun(t, run.id);
   expect(done.status).toBe('FAILED');
   expect((done.error as { message: string }).message).toMatch(/timed out/);

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../domain/erro
 import type { WorkflowStatus as Status, WORKFLOW_STATUSES } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
-import { idOf } from '../ids.ts';
+import { idOf, isGlobalId } from '../ids.ts';
 import { OrderInput } from './ordering.ts';
 import { DefinitionFormat, WorkflowVersionRef } from './WorkflowVersion.ts';
 
@@ -159,8 +159,12 @@ builder.queryFields((t) => ({
       key: t.arg.string({ required: false, description: 'Key of a live workflow.' }),
     },
     resolve: async (_root, args, ctx) => {
-      // A raw id may also be a version id: REST (seed 004) names workflows by their versions.
-      if (args.id) return (await ctx.services.workflows.resolve(ctx.principal, idOf('Workflow', String(args.id)))).workflow;
+      if (args.id) {
+        const id = String(args.id);
+        // A raw id may also be a version id: REST (seed 004) names workflows by their versions.
+        if (isGlobalId(id)) return ctx.services.workflows.get(ctx.principal, { id: idOf('Workflow', id) });
+        return (await ctx.services.workflows.resolve(ctx.principal, id)).workflow;
+      }
       if (args.key) return ctx.services.workflows.get(ctx.principal, { key: args.key });
       throw new ValidationError([{ path: 'id', message: 'give either id or key' }]);
     },
