@@ -10,6 +10,7 @@ export type {
   StepAttempt,
   StepRun,
   Tenant,
+  WorkerHeartbeat,
   Workflow,
   WorkflowVersion,
   Workspace,

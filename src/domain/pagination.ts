@@ -45,13 +45,18 @@ interface Cursor {
   id: string;
 }
 
-function encodeCursor(order: KeysetOrder, row: Row): string {
+/** The opaque cursor of `row`'s position in `order` (its sort value and id), as pages hand it out. */
+export function encodeCursor(order: KeysetOrder, row: Row): string {
   const value = row[order.field];
   const v = value instanceof Date ? value.toISOString() : (value as string | number);
   return Buffer.from(JSON.stringify({ f: order.field, v, id: row.id } satisfies Cursor)).toString('base64url');
 }
 
-function decodeCursor(order: KeysetOrder, cursor: string, arg: string): { value: unknown; id: string } {
+/**
+ * The position a cursor names, checked against `order` (a ValidationError at `arg` for a
+ * cursor that is not one of this ordering's).
+ */
+export function decodeCursor(order: KeysetOrder, cursor: string, arg: string): { value: unknown; id: string } {
   const parsed = parseCursor(cursor);
   // The sort value goes into a query, so it must have exactly the column's type: anything else
   // (an object, a bad date) would reach Prisma as a filter, not a value.

@@ -20,6 +20,9 @@ export interface NewRun {
   scheduleId?: string | null;
   idempotencyKey?: string | null;
   timeoutSeconds?: number | null;
+  /** The caller's conversation and end user, when it names them. */
+  conversationId?: string | null;
+  userId?: string | null;
 }
 
 /** Creates a PENDING run, one PENDING step row per step, and its run.created event. */
@@ -36,6 +39,8 @@ export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
       triggeredByUser: spec.triggeredByUser ?? null,
       scheduleId: spec.scheduleId ?? null,
       idempotencyKey: spec.idempotencyKey ?? null,
+      conversationId: spec.conversationId ?? null,
+      userId: spec.userId ?? null,
       runnableAt: now,
       deadlineAt: spec.timeoutSeconds ? new Date(now.getTime() + spec.timeoutSeconds * 1000) : null,
       createdAt: now,

@@ -28,6 +28,11 @@ export interface ExecuteOptions {
   triggeredBy?: RunTrigger;
   scheduleId?: string | null;
   triggeredByUser?: string | null;
+  /**
+   * Run this version of the workflow rather than its current one: a caller that just wrote a
+   * definition runs what it wrote even if another write made a newer version meanwhile.
+   */
+  versionId?: string | null;
 }
 
 /** Every step id downstream of `from` (inclusive), following dependsOn edges forward. */
@@ -78,7 +83,11 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
           workflow.status,
         );
       }
-      const definition = await definitionOf(workflow.currentVersionId);
+      const pinned = options.versionId
+        ? await db.workflowVersion.findFirst({ where: { id: options.versionId, workflowId: workflow.id } })
+        : null;
+      if (options.versionId && !pinned) throw new NotFoundError('WorkflowVersion', `"${options.versionId}"`);
+      const definition = pinned ? (pinned.definition as unknown as WorkflowDefinition) : await definitionOf(workflow.currentVersionId);
       const checked = checkRunInput(definition, data.input ?? {});
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
       const now = res.clock.now();
@@ -89,8 +98,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
             {
               ...inScope(principal),
               workflowId: workflow.id,
-              workflowVersionId: workflow.currentVersionId as string,
-              version: workflow.currentVersion,
+              workflowVersionId: pinned?.id ?? (workflow.currentVersionId as string),
+              version: pinned?.version ?? workflow.currentVersion,
               definition,
               inputs: checked.input,
               triggeredBy: options.triggeredBy ?? 'API',
@@ -98,6 +107,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
               scheduleId: options.scheduleId ?? null,
               idempotencyKey: key,
               timeoutSeconds: workflow.timeoutSeconds,
+              conversationId: data.conversationId ?? null,
+              userId: data.userId ?? null,
             },
             now,
           ),
@@ -324,6 +335,9 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
             triggeredBy: 'RERUN',
             parentRunId: parent.id,
             rerunFromStepId: stepId,
+            // A re-run continues the parent's conversation, for the same user.
+            conversationId: parent.conversationId,
+            userId: parent.userId,
             runnableAt: now,
             createdAt: now,
           },

@@ -86,6 +86,23 @@ export function createScheduleService(res: Resources, workflows: WorkflowService
       return schedule;
     },
 
+    /** Every schedule of a live workflow, oldest first (seed 003 lists them without pages). */
+    async forWorkflow(principal: Principal, workflowId: string): Promise<Schedule[]> {
+      const workflow = await workflows.getLive(principal, { id: workflowId });
+      return db.schedule.findMany({
+        where: { ...inScope(principal), workflowId: workflow.id },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+    },
+
+    /** One schedule of a live workflow; a schedule of another workflow is not found. */
+    async ofWorkflow(principal: Principal, workflowId: string, id: string): Promise<Schedule> {
+      const workflow = await workflows.getLive(principal, { id: workflowId });
+      const schedule = await service.get(principal, id);
+      if (schedule.workflowId !== workflow.id) throw new NotFoundError('Schedule', `"${id}"`);
+      return schedule;
+    },
+
     /** Schedules of the workspace (or of one workflow), newest first. */
     list(principal: Principal, workflowId: string | null, page: PageArgs): Promise<Connection<Schedule>> {
       return paginate(

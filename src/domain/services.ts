@@ -2,9 +2,17 @@ import { createAgentService } from './agents.ts';
 import { createAnalyticsService } from './analytics.ts';
 import { createParseService } from './parse-service.ts';
 import type { Resources } from './resources.ts';
+import { createRunHistoryService } from './run-history.ts';
 import { createRunService } from './runs.ts';
 import { createScheduleService } from './schedules.ts';
+import { createStepListService } from './step-list-workflows.ts';
 import { createTemplateService } from './templates.ts';
+import { createWorkerService } from './workers.ts';
+import { createWorkflowInstanceService } from './workflow-instances.ts';
+import { createWorkflowDescriptorService } from './workflow-descriptor.ts';
+import { createWorkflowExecutionService } from './workflow-executions.ts';
+import { createReleaseService } from './workflow-releases.ts';
+import { createWorkflowRunService } from './workflow-runs.ts';
 import { createWorkflowService } from './workflows.ts';
 import { createWorkspaceService } from './workspaces.ts';
 
@@ -12,13 +20,28 @@ import { createWorkspaceService } from './workspaces.ts';
 export function createServices(res: Resources) {
   const agents = createAgentService(res);
   const workflows = createWorkflowService(res, agents);
+  const runs = createRunService(res, workflows);
   return {
     agents,
     workflows,
+    /** Workflows in seed 003's nodes form with semantic version labels. */
+    releases: createReleaseService(res, workflows),
+    /** One workflow's runs, and deleting a workflow with them. */
+    workflowRuns: createWorkflowRunService(res, workflows, runs),
     parse: createParseService(res, agents),
     templates: createTemplateService(res, workflows),
     workspaces: createWorkspaceService(res),
-    runs: createRunService(res, workflows),
+    runs,
+    runHistory: createRunHistoryService(res),
+    descriptors: createWorkflowDescriptorService(res, workflows),
+    /** Seed 001's workflow instances: a configuration submitted and started at once. */
+    instances: createWorkflowInstanceService(res, workflows, runs),
+    /** Which worker pools are alive, in any process. */
+    workers: createWorkerService(res),
+    /** Workflows as v002 steps lists (seed 002's /api/workflows). */
+    stepLists: createStepListService(res, workflows),
+    /** Workflows' numbered executions, and deleting a workflow only while none is active. */
+    workflowExecutions: createWorkflowExecutionService(res, workflows),
     analytics: createAnalyticsService(res),
     schedules: createScheduleService(res, workflows),
   };

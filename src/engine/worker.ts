@@ -5,6 +5,7 @@ import type { Resources } from '../domain/resources.ts';
 import { createAgentCaller } from './agents/call.ts';
 import type { EngineDeps } from './engine-types.ts';
 import { driveRun } from './executor.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { claimRuns, release } from './lease.ts';
 import { instrumentCaller } from './metrics.ts';
 
@@ -25,6 +26,8 @@ export interface WorkerOptions {
 /** A running pool of workers. */
 export interface WorkerPool {
   readonly workerId: string;
+  /** Settles once the pool's heartbeat is in the database, where every process can see the pool. */
+  readonly ready: Promise<void>;
   /** Stops claiming, lets in-flight steps finish (up to `graceMs`), and gives runs back. */
   stop(graceMs: number): Promise<void>;
 }
@@ -48,6 +51,8 @@ export function startWorkers(res: Resources, options: WorkerOptions): WorkerPool
   const active = new Map<string, Promise<void>>();
   let nudge: () => void = () => {};
   const unsubscribe = res.notifier.onWake(() => nudge());
+  // Lasts as long as a lease: a pool silent for that long has crashed or hung.
+  const heartbeat = startHeartbeat(res, workerId, { concurrency: options.concurrency, ttlMs: options.leaseMs });
 
   const drive = (runId: string) => {
     const task = driveRun(deps, runId, stopping.signal)
@@ -88,10 +93,13 @@ export function startWorkers(res: Resources, options: WorkerOptions): WorkerPool
 
   return {
     workerId,
+    ready: heartbeat.ready,
     async stop(graceMs) {
       stopping.abort();
       nudge();
       unsubscribe();
+      // No longer claiming: other processes must stop counting on this pool now.
+      await heartbeat.stop();
       await loop;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

@@ -6,7 +6,7 @@ import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { principalFor } from '../server/context.ts';
 import { mountDocs, OPENAPI_INFO } from './docs.ts';
 import type { RestEnv, RestRoutes, RestVariables } from './env.ts';
-import { detailOf, statusOf } from './errors.ts';
+import { detailOf, statusOf, validationStatus } from './errors.ts';
 import { observeRequests, OPS_PATHS, opsRoutes } from './ops.ts';
 import { routes } from './routes.ts';
 
@@ -15,6 +15,7 @@ import { engineRoutes } from './engine/routes.ts';
 import { historyRoutes } from './history/routes.ts';
 import { legacyRoutes } from './legacy/routes.ts';
 import { v2Routes } from './v2/routes.ts';
+import { V2_HEALTH_PATH } from './v2/service.ts';
 import { v1AgentRoutes } from './v1/agents.ts';
 import { v1RunEventRoutes } from './v1/run-events.ts';
 import { v1RunRoutes } from './v1/runs.ts';
@@ -35,7 +36,8 @@ export function restRoutes(): RestRoutes {
   app.route('/api/v1/runs', v1RunEventRoutes());
   app.route('/api/v1/runs', v1RunRoutes());
   app.route('/api/v2/workflows', v2Routes());
-  app.route('/api/workflows', legacyRoutes());
+  // Seed 002 lists and creates at `/api/workflows/` (FastAPI's trailing slash): mounted with it, `/` is that path.
+  app.route('/api/workflows/', legacyRoutes());
   app.route('/workflows', engineRoutes());
   return app;
 }
@@ -63,13 +65,14 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
     c.set('streams', deps.streams);
     c.set('runChanges', deps.runChanges);
     c.set('ops', deps.ops);
+    c.set('sseHeartbeatMs', deps.sseHeartbeatMs);
     c.header('X-Request-Id', requestId);
     await next();
   });
   app.use(observeRequests());
   app.use(async (c, next) => {
-    // Probes answer without a workspace lookup: liveness must not depend on the database.
-    if (OPS_PATHS.has(c.req.path)) return next();
+    // Probes (and seed 003's public health check) answer without a workspace lookup: liveness must not depend on the database.
+    if (OPS_PATHS.has(c.req.path) || c.req.path === V2_HEALTH_PATH) return next();
     try {
       c.set('principal', await principalFor(c.req.raw, deps.services));
     } catch (error) {
@@ -87,11 +90,13 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
 
   app.notFound((c) => problem(c, 404, 'Not Found'));
   app.onError((error, c) => {
-    if (error instanceof DomainError) return problem(c, statusOf(error, c.get('dialect')), detailOf(error));
+    if (error instanceof DomainError) return problem(c, statusOf(error, c.get('dialect')), detailOf(error, c.get('dialect')));
     if (error instanceof HTTPException) {
       // Hono's own refusals: a body that is not JSON is a validation failure for these callers.
       if (error.status === 400 && /JSON/i.test(error.message)) {
-        return problem(c, 422, [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: null }]);
+        return problem(c, validationStatus(c.get('dialect')), [
+          { type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: null },
+        ]);
       }
       return problem(c, error.status, error.message || 'Bad Request');
     }

@@ -17,6 +17,8 @@ export interface RestVariables {
   runChanges: RunChanges;
   /** The app's probes and metrics registry, for the operations endpoints. */
   ops: Ops;
+  /** How often an idle event stream sends a heartbeat comment (SSE_HEARTBEAT_MS). */
+  sseHeartbeatMs: number;
   /** This request's id: the caller's X-Request-Id, or a new one; echoed in the response header. */
   requestId: string;
   /** Which documented API the matched route belongs to (chooses error shapes and statuses). */

@@ -32,15 +32,17 @@ export function validationStatus(dialect: Dialect): 400 | 422 {
 /**
  * The HTTP status of a domain failure, for every dialect: the one place where domain errors
  * meet HTTP. Seed 004 answers business failures (duplicates included) with 400; the others
- * document 409 for conflicts.
+ * document 409 for conflicts. Seed 002 (legacy) documents 400 for validation only and 409 for
+ * "conflicting state", which is what an InvalidStateError is (e.g. cancelling a finished run).
  */
 export function statusOf(error: DomainError, dialect: Dialect): 400 | 404 | 409 {
   switch (error.code) {
     case 'NOT_FOUND':
       return 404;
     case 'VALIDATION':
-    case 'INVALID_STATE':
       return 400;
+    case 'INVALID_STATE':
+      return dialect === 'legacy' ? 409 : 400;
     case 'CONFLICT':
       return dialect === 'v1' ? 400 : 409;
     default: {
@@ -50,8 +52,12 @@ export function statusOf(error: DomainError, dialect: Dialect): 400 | 404 | 409 
   }
 }
 
+/** How seed 002 names what was not found (`{"detail": "Workflow not found"}`). */
+const LEGACY_ENTITIES: Record<string, string> = { Run: 'Workflow execution' };
+
 /** The `detail` message of a domain failure (not-found messages in the seeds' wording). */
-export function detailOf(error: DomainError): string {
+export function detailOf(error: DomainError, dialect: Dialect = 'v1'): string {
+  if (error instanceof NotFoundError && dialect === 'legacy') return `${LEGACY_ENTITIES[error.entity] ?? error.entity} not found`;
   if (error instanceof NotFoundError) {
     const quoted = /^"(.*)"$/.exec(error.lookup);
     return quoted ? `${error.entity} with id '${quoted[1]}' not found` : error.message;

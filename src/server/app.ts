@@ -116,6 +116,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           random: overrides.random,
         })
       : null;
+  // Visible to every process before this one serves a request (seed 001's /workflows asks).
+  await workers?.ready;
   // The scheduler runs wherever workers run; ticks fire once however many processes do.
   const scheduler: Scheduler | null = config.workerConcurrency > 0 ? startScheduler(resources, { pollMs: config.workerPollMs }) : null;
 
@@ -154,7 +156,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
 
-  const rest = createRestApp({ services, resources, streams, runChanges, logger, ops: { health, metrics } });
+  const rest = createRestApp({
+    services,
+    resources,
+    streams,
+    runChanges,
+    logger,
+    ops: { health, metrics },
+    sseHeartbeatMs: config.sseHeartbeatMs,
+  });
   const restListener = getRequestListener(rest.fetch);
   const sseStream = createSseStreamHandler(yoga);
   const server: Server = createServer((req, res) => {

@@ -18,6 +18,7 @@ const envSchema = z.object({
   LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
   WORKER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
   STREAM_MAX_BUFFERED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
 });
 
 /** Validated server configuration. */
@@ -37,6 +38,8 @@ export interface Config {
   workerPollMs: number;
   /** Events a live subscriber may fall behind before it is disconnected (it can resume). */
   streamMaxBuffered: number;
+  /** How often an idle REST event stream sends a heartbeat comment (keeps proxies from closing it). */
+  sseHeartbeatMs: number;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -71,5 +74,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     leaseMs: e.LEASE_MS,
     workerPollMs: e.WORKER_POLL_MS,
     streamMaxBuffered: e.STREAM_MAX_BUFFERED,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
   };
 }

@@ -1,9 +1,10 @@
 /**
- * v002 "steps list" shape: `{ steps: [{ name, step_type, step_order, depends_on_steps, config }], variables }`.
+ * v002 "steps list" shape: `{ steps: [{ name, step_type, step_order, depends_on_steps, config }], variables }`,
+ * optionally with `outputs` (a canonical output mapping) and a step `config.retry_config`.
  * Steps are addressed by name; names become ids (slugged when not valid ids).
  */
 import { conditionFromConfig, httpRequestFromConfig, mapInputType } from './legacy-v003.ts';
-import { defined, type LegacyConversion, str } from './legacy-v004.ts';
+import { defined, type LegacyConversion, retryFromLegacy, str } from './legacy-v004.ts';
 import { appendPath } from './references.ts';
 import { type Issue, isPlainObject, STEP_ID_PATTERN } from './schema.ts';
 
@@ -101,8 +102,9 @@ export function fromV002(body: unknown): LegacyConversion {
       input: config.input_mapping ?? config.inputs ?? {},
     });
     const tail = defined({
-      timeoutMs: typeof raw.timeout_seconds === 'number' ? raw.timeout_seconds * 1000 : raw.timeout_seconds,
-      retry: raw.max_retries === undefined || raw.max_retries === null ? undefined : { maxRetries: raw.max_retries },
+      // null is how v002 callers say "no override" (pydantic Optional), like leaving it out.
+      timeoutMs: typeof raw.timeout_seconds === 'number' ? raw.timeout_seconds * 1000 : (raw.timeout_seconds ?? undefined),
+      retry: retryOf(raw.max_retries, config.retry_config),
     });
     const type = raw.step_type;
     const agent = str(config.agent_name) ?? str(config.agent);
@@ -155,7 +157,19 @@ export function fromV002(body: unknown): LegacyConversion {
   const steps = converted.sort((a, b) => (a.order === b.order ? 0 : a.order < b.order ? -1 : 1)).map((c) => c.step);
   addBranchDependencies(steps);
   const inputs = variablesToInputs(body.variables, issues);
-  return { definition: defined({ steps, inputs }), issues };
+  // `outputs` (canonical output mapping) is optional; without it a run's output is its terminal steps' outputs.
+  return { definition: defined({ steps, inputs, outputs: body.outputs ?? undefined }), issues };
+}
+
+/**
+ * A step's retry policy: `max_retries` alone (the v002 field), refined by an optional
+ * `config.retry_config` in the v003/v004 vocabulary (`initial_delay_ms`, `max_delay_ms`,
+ * `backoff_multiplier`, `jitter`, `retry_on`); `max_retries` wins over the one inside it.
+ */
+function retryOf(maxRetries: unknown, retryConfig: unknown): unknown {
+  const policy = retryFromLegacy(retryConfig);
+  if (maxRetries === undefined || maxRetries === null) return policy;
+  return isPlainObject(policy) ? { ...policy, maxRetries } : { maxRetries };
 }
 
 /**
@@ -185,12 +199,13 @@ function variablesToInputs(raw: unknown, issues: Issue[]): unknown[] | undefined
       issues.push({ path: appendPath('variables', index), message: `variable #${index + 1} must be an object` });
       return {};
     }
+    // null means "not given" to v002 callers (pydantic Optional fields), as for steps.
     return defined({
       name: variable.name,
       type: mapInputType(variable.data_type),
-      required: variable.is_required,
-      default: variable.default_value,
-      description: variable.description,
+      required: variable.is_required ?? undefined,
+      default: variable.default_value ?? undefined,
+      description: variable.description ?? undefined,
     });
   });
 }

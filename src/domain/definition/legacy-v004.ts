@@ -19,7 +19,7 @@ export function defined(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** `{ max_retries, initial_delay_ms, max_delay_ms, backoff_multiplier }` → canonical retry. */
+/** `{ max_retries, initial_delay_ms, max_delay_ms, backoff_multiplier, jitter, retry_on }` → canonical retry. */
 export function retryFromLegacy(raw: unknown): unknown {
   if (raw === undefined || raw === null) return undefined;
   // Anything else than an object is passed through so the validator reports it.
@@ -29,6 +29,8 @@ export function retryFromLegacy(raw: unknown): unknown {
     initialDelayMs: raw.initial_delay_ms,
     maxDelayMs: raw.max_delay_ms,
     backoffMultiplier: raw.backoff_multiplier,
+    jitter: raw.jitter,
+    retryOn: raw.retry_on,
   });
 }
 

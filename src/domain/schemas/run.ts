@@ -5,6 +5,10 @@ import { RUN_STATUSES, RUN_TRIGGERS } from '../statuses.ts';
 export const executeSchema = z.object({
   input: z.record(z.string(), z.unknown()).nullish(),
   idempotencyKey: z.string().trim().min(1).max(255).nullish(),
+  /** The conversation (chat thread) the run belongs to, as the caller names it; stored and filterable. */
+  conversationId: z.string().trim().min(1).max(255).nullish(),
+  /** The end user the run is for, as the caller names them; stored as given. */
+  userId: z.string().trim().min(1).max(255).nullish(),
 });
 export type ExecuteInput = z.input<typeof executeSchema>;
 

@@ -78,6 +78,14 @@ export const RunRef = builder.prismaNode('Run', {
     error: t.expose('error', { type: 'JSON', nullable: true, description: 'Why it failed or was cancelled: `{message, stepId}`.' }),
     triggeredBy: t.field({ type: RunTrigger, description: 'What started it.', resolve: (r) => r.triggeredBy as Trigger }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The key it was started with, if any.' }),
+    conversationId: t.exposeString('conversationId', {
+      nullable: true,
+      description: 'The conversation it belongs to, as its starter named it (re-runs keep their parent’s).',
+    }),
+    userId: t.exposeString('userId', {
+      nullable: true,
+      description: 'The end user it is for, as its starter named them (re-runs keep their parent’s).',
+    }),
     parent: t.relation('parent', { nullable: true, description: 'The run this one was re-run from (rerunFromStep).' }),
     children: t.relation('children', {
       description: 'Runs re-run from this one, oldest first.',
@@ -179,6 +187,14 @@ builder.mutationFields((t) => ({
         required: false,
         description: 'Makes retries of this request safe: the same key returns the same run.',
       }),
+      conversationId: t.arg.string({
+        required: false,
+        description: 'The conversation (chat thread) the run belongs to, as you name it (up to 255 characters); stored on the run.',
+      }),
+      userId: t.arg.string({
+        required: false,
+        description: 'The end user the run is for, as you name them (up to 255 characters); stored on the run.',
+      }),
     },
     resolve: (_root, args, ctx) => {
       const lookup = args.workflowId
@@ -190,6 +206,8 @@ builder.mutationFields((t) => ({
       return ctx.services.runs.execute(ctx.principal, lookup, {
         input: args.input as Record<string, unknown> | null,
         idempotencyKey: args.idempotencyKey,
+        conversationId: args.conversationId,
+        userId: args.userId,
       });
     },
   }),

@@ -12,7 +12,8 @@ const RUN_STATUS = z.enum(RUN_STATUSES);
 // ISO 8601 instants as pydantic accepts them: a date-time with or without an offset (none
 // means UTC, whatever the server's zone), or a bare date (midnight UTC).
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
-const instant = (description: string) =>
+/** An optional ISO 8601 instant query parameter, parsed as pydantic does (no offset means UTC; a bare date is midnight UTC). */
+export const instant = (description: string) =>
   z
     .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()])
     .transform((value) => new Date(value.includes('T') && !ZONED.test(value) ? `${value}Z` : value))

@@ -6,6 +6,7 @@ import type { Workflow, WorkflowVersion } from '../../db/models.ts';
 import { chainSourceOf, type ChainUpdateInput } from '../../domain/definition/chain.ts';
 import type { WorkflowPageFilter, WorkflowPageOrder } from '../../domain/workflows.ts';
 import type { WorkflowStatus } from '../../domain/statuses.ts';
+import { DescriptorFields, HistoryWorkflowDescriptor } from '../history/descriptor.ts';
 import { JsonObject, PageQuery, pageOf } from '../schemas.ts';
 
 const STATUSES = ['active', 'inactive', 'deleted'] as const;
@@ -64,6 +65,16 @@ export const ExecuteRequest = z
       description: 'Input of the run: keys match the `${workflow.input.<field>}` references of the steps.',
       example: { data_source: 'https://api.example.com/data', format: 'json' },
     }),
+    conversation_id: z.string().min(1).max(255).nullish().openapi({
+      description:
+        'Optional: the conversation (chat thread) the run belongs to; stored on the run and filterable in `/api/v1/workflows/runs`.',
+    }),
+    user_id: z
+      .string()
+      .min(1)
+      .max(255)
+      .nullish()
+      .openapi({ description: 'Optional: the end user the run is for; stored on the run and shown in `/api/v1/workflows/runs`.' }),
   })
   .openapi('ExecuteWorkflowRequest');
 
@@ -107,6 +118,23 @@ export const WorkflowBody = z
   })
   .openapi('Workflow');
 
+/** A workflow read by id (GET /{workflow_id}): seed 004's body plus seed 000's descriptor fields. */
+export const WorkflowWithDescriptor = WorkflowBody.extend(DescriptorFields.shape).openapi('WorkflowWithDescriptor', {
+  description:
+    "Seed 004's workflow (seen through its current version) extended with the descriptor fields of seed 000 (`key`, `steps`, `stages`, `agents`, `max_turns`, `reducers`, `handoffs`, `input_schema`, `output_schema`).",
+});
+
+/** GET /{workflow_id}: by id, seed 004's workflow extended; by key, seed 000's descriptor. */
+export const WorkflowOrDescriptor = z.union([WorkflowWithDescriptor, HistoryWorkflowDescriptor]).openapi(
+  'WorkflowOrDescriptor',
+  {
+    description:
+      '`WorkflowWithDescriptor` when the path holds an id (of the workflow or of any of its versions), `HistoryWorkflowDescriptor` when it holds a key.',
+  },
+  // Exactly one matches: only the descriptor has `workflow_id`, only seed 004's body has `workflow_data`.
+  { unionPreferredType: 'oneOf' },
+);
+
 /** A page of workflows. */
 export const WorkflowPage = pageOf(WorkflowBody, 'WorkflowPage');
 
@@ -127,6 +155,15 @@ export const WorkflowListQuery = PageQuery.extend({
     .default('created_at')
     .openapi({ description: 'Sort field (`created_at` is when the current version was created).' }),
   sort_order: z.enum(['asc', 'desc']).default('desc').openapi({ description: 'Sort order.' }),
+});
+
+/** The path parameter of GET /{workflow_id}, which also takes a key. */
+export const WorkflowIdOrKeyParam = z.object({
+  workflow_id: z.string().openapi({
+    param: { name: 'workflow_id', in: 'path' },
+    description:
+      'UUID of any version of the workflow (or of the workflow itself), as seed 004 names workflows; or the workflow key (`workflow_key`), as seed 000 names them. Ids are tried first.',
+  }),
 });
 
 /** The `{workflow_id}` path parameter. */

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { RestRoutes } from '../env.ts';
+import { descriptorBody, descriptorFields } from '../history/descriptor.ts';
 import { routes } from '../routes.ts';
 import { errorResponses, jsonResponse, MessageResponse, PageQuery, pageBody } from '../schemas.ts';
 import { RunResponse, runView } from './run-view.ts';
@@ -10,8 +11,10 @@ import {
   WorkflowBody,
   workflowBody,
   WorkflowCreate,
+  WorkflowIdOrKeyParam,
   WorkflowIdParam,
   WorkflowListQuery,
+  WorkflowOrDescriptor,
   WorkflowPage,
   WorkflowUpdate,
   WorkflowVersionPage,
@@ -47,12 +50,12 @@ const list = createRoute({
 const get = createRoute({
   method: 'get',
   path: '/{workflow_id}',
-  tags,
-  summary: 'Get a workflow',
+  tags: [...tags, 'Run History'],
+  summary: 'Get a workflow, or its descriptor by key',
   description:
-    'The workflow, seen through its current version, named by the id of any of its versions (an id returned before an update still names it) or by its own id. Deleted workflows stay readable, with status `deleted`. Older versions are listed by `/versions`.',
-  request: { params: WorkflowIdParam },
-  responses: { 200: jsonResponse(WorkflowBody, 'The workflow.'), ...errorResponses(404) },
+    "By id (seed 004): the workflow, seen through its current version, named by the id of any of its versions (an id returned before an update still names it) or by its own id, extended with the descriptor fields. Deleted workflows stay readable, with status `deleted`. Older versions are listed by `/versions`.\n\nBy key (seed 000's `GET /api/v1/workflows/{workflow_key}`): the descriptor of the live workflow with that key: its current version's steps, stages (steps grouped by dependency depth), the agents they call, `max_turns`/`reducers` (null) and `handoffs` (false), which Flowdeck does not have, and its input and output JSON Schemas.\n\n404 (`Workflow with id '<value>' not found`) when neither matches.",
+  request: { params: WorkflowIdOrKeyParam },
+  responses: { 200: jsonResponse(WorkflowOrDescriptor, 'The workflow (by id) or its descriptor (by key).'), ...errorResponses(404) },
 });
 
 const update = createRoute({
@@ -130,8 +133,9 @@ export function v1WorkflowRoutes(): RestRoutes {
   });
 
   app.openapi(get, async (c) => {
-    const found = await c.var.services.workflows.resolve(c.var.principal, c.req.valid('param').workflow_id);
-    return c.json(workflowBody(found.workflow, found.version), 200);
+    const described = await c.var.services.descriptors.describe(c.var.principal, c.req.valid('param').workflow_id);
+    if (described.matchedBy === 'key') return c.json(descriptorBody(described), 200);
+    return c.json({ ...workflowBody(described.workflow, described.version), ...descriptorFields(described) }, 200);
   });
 
   app.openapi(update, async (c) => {
@@ -164,7 +168,12 @@ export function v1WorkflowRoutes(): RestRoutes {
 
   app.openapi(execute, async (c) => {
     const workflow = await c.var.services.workflows.forExecution(c.var.principal, c.req.valid('param').workflow_id);
-    const run = await c.var.services.runs.execute(c.var.principal, { id: workflow.id }, { input: c.req.valid('json').input_data });
+    const body = c.req.valid('json');
+    const run = await c.var.services.runs.execute(
+      c.var.principal,
+      { id: workflow.id },
+      { input: body.input_data, conversationId: body.conversation_id, userId: body.user_id },
+    );
     return c.json(runView(run, workflow), 202);
   });
 
