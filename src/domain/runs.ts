@@ -16,6 +16,7 @@ import {
   type StepExecution,
   stepExecutions,
 } from './run-queries.ts';
+import { insertRerun } from './run-rerun.ts';
 import { cancelRunInTx, insertRun } from './run-writes.ts';
 import { parseInput } from './schemas/issues.ts';
 import { parseRunFilter, runFilterWhere } from './run-filter.ts';
@@ -33,22 +34,6 @@ export interface ExecuteOptions {
    * definition runs what it wrote even if another write made a newer version meanwhile.
    */
   versionId?: string | null;
-}
-
-/** Every step id downstream of `from` (inclusive), following dependsOn edges forward. */
-export function downstreamOf(definition: WorkflowDefinition, from: string): Set<string> {
-  const out = new Set([from]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const step of definition.steps) {
-      if (!out.has(step.id) && step.dependsOn.some((d) => out.has(d))) {
-        out.add(step.id);
-        grew = true;
-      }
-    }
-  }
-  return out;
 }
 
 /** Runs: starting, reading, cancelling, retrying, re-running and signalling. Scoped by principal. */
@@ -318,63 +303,14 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       if (inputPatch != null && (typeof inputPatch !== 'object' || Array.isArray(inputPatch))) {
         throw new ValidationError([{ path: 'inputPatch', message: 'must be an object' }]);
       }
-      const again = downstreamOf(definition, stepId);
-      const parentSteps = new Map((await db.stepRun.findMany({ where: { runId } })).map((s) => [s.stepId, s]));
+      const parentSteps = await db.stepRun.findMany({ where: { runId } });
       const inputs = { ...(parent.inputs as Record<string, unknown>), ...(inputPatch ?? {}) };
       const checked = checkRunInput(definition, inputs);
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
       const now = res.clock.now();
-      const run = await db.$transaction(async (tx) => {
-        const created = await tx.run.create({
-          data: {
-            ...inScope(principal),
-            workflowId: parent.workflowId,
-            workflowVersionId: parent.workflowVersionId,
-            status: 'PENDING',
-            inputs: checked.input as Prisma.InputJsonValue,
-            triggeredBy: 'RERUN',
-            parentRunId: parent.id,
-            rerunFromStepId: stepId,
-            // A re-run continues the parent's conversation, for the same user.
-            conversationId: parent.conversationId,
-            userId: parent.userId,
-            runnableAt: now,
-            createdAt: now,
-          },
-        });
-        const reused: string[] = [];
-        await tx.stepRun.createMany({
-          data: definition.steps.map((step) => {
-            const before = parentSteps.get(step.id);
-            const keep = !again.has(step.id) && (before?.status === 'COMPLETED' || before?.status === 'SKIPPED');
-            if (keep) reused.push(step.id);
-            return {
-              ...inScope(principal),
-              runId: created.id,
-              stepId: step.id,
-              stepType: step.type,
-              status: keep ? before.status : 'PENDING',
-              output: keep ? (before.output ?? undefined) : undefined,
-              input: keep ? (before.input ?? undefined) : undefined,
-              completedAt: keep ? now : null,
-              createdAt: now,
-            };
-          }),
-        });
-        await appendEvents(
-          tx,
-          created,
-          [
-            {
-              type: 'run.created',
-              payload: { workflowId: parent.workflowId, parentRunId: parent.id, rerunFromStepId: stepId, triggeredBy: 'RERUN' },
-            },
-            ...reused.map((id) => ({ type: 'step.reused' as const, stepId: id, payload: { fromRunId: parent.id } })),
-          ],
-          now,
-        );
-        return created;
-      });
+      const run = await db.$transaction((tx) =>
+        insertRerun(tx, principal, { parent, parentSteps, definition, stepId, input: checked.input }, now),
+      );
       res.notifier.wake();
       res.notifier.eventsAppended(run.id);
       return run;
