@@ -11,6 +11,7 @@ import { gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { type Body, type RestClient, restClient } from '../support/rest.ts';
 import { eventually } from '../support/runs.ts';
+import { ETL, ETL_EXAMPLE } from './v1-workflow-fixtures.ts';
 import {
   expectAgent,
   expectError,
@@ -222,52 +223,11 @@ describe('Agent Management', () => {
   });
 });
 
-const pipeline = {
-  name: 'data-processing-pipeline',
-  description: 'ETL pipeline for data processing',
-  start_step: 'extract',
-  steps: {
-    extract: {
-      id: 'extract',
-      agent_name: 'DataExtractorAgent',
-      next_step: 'transform',
-      input_mapping: { source_url: '${workflow.input.data_source}' },
-    },
-    transform: {
-      id: 'transform',
-      agent_name: 'DataTransformerAgent',
-      next_step: null,
-      input_mapping: { raw_data: '${extract.output.data}' },
-    },
-  },
-};
+/** The Example Request of Create Workflow (two steps). */
+const pipeline = ETL_EXAMPLE;
 
 /** The Request Body of Create Workflow (three steps); renamed, as the example request takes the name. */
-const fullPipeline = {
-  name: 'data-processing-pipeline-full',
-  description: 'ETL pipeline for data processing',
-  start_step: 'extract',
-  steps: {
-    extract: {
-      id: 'extract',
-      agent_name: 'DataExtractorAgent',
-      next_step: 'transform',
-      input_mapping: { source_url: '${workflow.input.data_source}', format: '${workflow.input.format}' },
-    },
-    transform: {
-      id: 'transform',
-      agent_name: 'DataTransformerAgent',
-      next_step: 'load',
-      input_mapping: { raw_data: '${extract.output.data}', schema: '${workflow.input.schema}' },
-    },
-    load: {
-      id: 'load',
-      agent_name: 'DataLoaderAgent',
-      next_step: null,
-      input_mapping: { transformed_data: '${transform.output.data}', destination: '${workflow.input.destination}' },
-    },
-  },
-};
+const fullPipeline = { ...ETL, name: 'data-processing-pipeline-full' };
 
 describe('Workflow Management', () => {
   beforeAll(async () => {
