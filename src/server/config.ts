@@ -19,6 +19,15 @@ const envSchema = z.object({
   WORKER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
   STREAM_MAX_BUFFERED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(10_000).optional(),
+  STEP_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).default(4 * 1024 * 1024),
+  STEP_MAX_LOG_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(100),
+  STEP_MAX_INTERRUPTIONS: z.coerce.number().int().min(1).max(1000).default(5),
+  TRANSFORM_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  TRANSFORM_MAX_MEMORY_MB: z.coerce.number().int().min(8).max(16_384).default(64),
+  TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  STREAM_CATCHUP_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  RUN_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
 });
 
 /** Validated server configuration. */
@@ -40,6 +49,35 @@ export interface Config {
   streamMaxBuffered: number;
   /** How often an idle REST event stream sends a heartbeat comment (keeps proxies from closing it). */
   sseHeartbeatMs: number;
+  /** PostgreSQL connections per process (see {@link defaultPoolSize}); unused on SQLite. */
+  databasePoolSize: number;
+  /** Largest agent reply body, and largest step output stored; past it the attempt fails, naming the cap. */
+  stepMaxOutputBytes: number;
+  /** Log lines kept from one agent reply; the rest are dropped with a note saying how many. */
+  stepMaxLogEntries: number;
+  /** Interrupted deliveries of one step execution before the step fails as poisoned. */
+  stepMaxInterruptions: number;
+  /** Wall-clock limit of one JSONata transform; past it the worker thread is killed. */
+  transformTimeoutMs: number;
+  /** Heap limit of a transform worker thread. */
+  transformMaxMemoryMb: number;
+  /** Worker threads evaluating transforms. */
+  transformThreads: number;
+  /** How often live streams re-read their runs' logs even without a notification (lost NOTIFY backstop). */
+  streamCatchUpMs: number;
+  /** Days finished runs are kept (events, attempts and outputs with them); 0 keeps them forever. */
+  runRetentionDays: number;
+}
+
+/**
+ * PostgreSQL pool size when DATABASE_POOL_SIZE is unset. Each run a worker drives holds a
+ * connection only for the length of one short transaction, but every step in flight records
+ * its outcome in a transaction of its own, so at peak WORKER_CONCURRENCY × RUN_MAX_PARALLEL_STEPS
+ * transactions may want a connection at once; the API, streams and scheduler need a few more.
+ * Capped so a large setting does not exhaust the server's max_connections (100 by default).
+ */
+export function defaultPoolSize(workerConcurrency: number, maxParallelSteps: number): number {
+  return Math.min(workerConcurrency * maxParallelSteps + 10, 80);
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -75,5 +113,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerPollMs: e.WORKER_POLL_MS,
     streamMaxBuffered: e.STREAM_MAX_BUFFERED,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    databasePoolSize: e.DATABASE_POOL_SIZE ?? defaultPoolSize(e.WORKER_CONCURRENCY, e.RUN_MAX_PARALLEL_STEPS),
+    stepMaxOutputBytes: e.STEP_MAX_OUTPUT_BYTES,
+    stepMaxLogEntries: e.STEP_MAX_LOG_ENTRIES,
+    stepMaxInterruptions: e.STEP_MAX_INTERRUPTIONS,
+    transformTimeoutMs: e.TRANSFORM_TIMEOUT_MS,
+    transformMaxMemoryMb: e.TRANSFORM_MAX_MEMORY_MB,
+    transformThreads: e.TRANSFORM_THREADS,
+    streamCatchUpMs: e.STREAM_CATCHUP_MS,
+    runRetentionDays: e.RUN_RETENTION_DAYS,
   };
 }
