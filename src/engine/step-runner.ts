@@ -4,7 +4,8 @@ import { type AgentCaller, AgentCallError, type AgentLog } from './agents/call.t
 import { evaluateCondition } from './conditions.ts';
 import { type DataContext, resolveMapping } from './dataflow.ts';
 import { effectivePolicy, type RetryPolicy } from './retry.ts';
-import { evaluateTransform, TransformError } from './transform.ts';
+import { TransformError } from './transform.ts';
+import type { TransformPool } from './transform-pool.ts';
 
 /** Default per-attempt timeout of steps that call out without an agent (http). */
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -30,9 +31,16 @@ export interface AttemptFailure {
 export interface AttemptContext {
   runId: string;
   attempt: number;
+  /**
+   * Sent as `Idempotency-Key` by agent and http steps: the same for every attempt and redelivery
+   * of one logical execution of the step (the attempt number travels separately).
+   */
+  idempotencyKey: string;
   data: DataContext;
   signal: AbortSignal;
   caller: AgentCaller;
+  /** Where transform steps are evaluated (worker threads with time and memory limits). */
+  transforms: TransformPool;
   /** Looks up the live agent a step names in the run's workspace. */
   findAgent(name: string): Promise<Agent | null>;
 }
@@ -74,8 +82,11 @@ export function classify(error: unknown): AttemptFailure {
       retryAfterMs: error.retryAfterMs,
     };
   }
-  if (error instanceof TransformError)
-    return { message: error.message, kind: 'transform', statusCode: null, body: null, retryable: false, retryAfterMs: null };
+  if (error instanceof TransformError) {
+    // 'aborted' lets the executor record a cancelled attempt rather than a failed step.
+    const kind = error.code === 'TRANSFORM_ABORTED' ? 'aborted' : 'transform';
+    return { message: error.message, kind, statusCode: null, body: null, retryable: false, retryAfterMs: null };
+  }
   return {
     message: error instanceof Error ? error.message : String(error),
     kind: 'internal',
@@ -105,6 +116,7 @@ export async function runAttempt(step: Step, input: unknown, ctx: AttemptContext
         runId: ctx.runId,
         stepId: step.id,
         attempt: ctx.attempt,
+        idempotencyKey: ctx.idempotencyKey,
         input,
         signal: ctx.signal,
         timeoutMs: step.timeoutMs ?? agent.timeoutMs,
@@ -131,6 +143,7 @@ export async function runAttempt(step: Step, input: unknown, ctx: AttemptContext
         runId: ctx.runId,
         stepId: step.id,
         attempt: ctx.attempt,
+        idempotencyKey: ctx.idempotencyKey,
         input,
         signal: ctx.signal,
         timeoutMs: step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
@@ -144,7 +157,7 @@ export async function runAttempt(step: Step, input: unknown, ctx: AttemptContext
       return { output: { result, branch: result ? 'onTrue' : 'onFalse' }, logs: [], statusCode: null };
     }
     case 'transform':
-      return { output: await evaluateTransform(step.expression, input), logs: [], statusCode: null };
+      return { output: await ctx.transforms.evaluate(step.expression, input, ctx.signal), logs: [], statusCode: null };
     case 'delay':
     case 'wait':
       throw failure(`step "${step.id}" of type ${step.type} does not execute an attempt`, 'internal');

@@ -1,36 +1,28 @@
 /**
  * Transform steps: a JSONata expression applied to the step's resolved input.
  *
- * JSONata interprets the expression itself (no `eval`, no access to Node), and jsonata 2
- * has guardrails that this module always turns on: an evaluation time limit, a depth limit
- * (runaway recursion) and a sequence length limit (runaway ranges and mappings). They are
- * cooperative: JSONata checks them between evaluation steps, and evaluation of plain values
- * never yields to the event loop, so a single slow built-in (a regular expression with
- * catastrophic backtracking, a sort of a huge array) still runs to completion and blocks the
- * process meanwhile. Isolation from that would need a worker thread.
+ * JSONata interprets the expression itself (no `eval`, no access to Node), and jsonata 2 has
+ * guardrails that are always on here: an evaluation time limit, a depth limit (runaway
+ * recursion) and a sequence length limit (runaway ranges and mappings); `$pad` and the result
+ * are held to a string length limit on top. Those checks are cooperative: JSONata makes them
+ * between evaluation steps, so a single slow built-in (a regular expression with catastrophic
+ * backtracking, a sort of a huge array) runs to completion regardless and blocks its thread.
+ * The engine therefore evaluates in worker threads it can kill (transform-pool.ts);
+ * {@link evaluateTransform} runs in-process and is only for trusted or tiny expressions.
  */
-import jsonata from 'jsonata';
+import { DEFAULT_TRANSFORM_LIMITS, type EvaluationErrorRecord, evaluateJsonata, type TransformLimits } from './transform-eval.js';
 
-/** Guardrails for one evaluation. */
-export interface TransformLimits {
-  /** Evaluation stops with an error after this long. */
-  timeoutMs: number;
-  /** Maximum evaluation depth; each level of a recursive JSONata function takes a few. */
-  maxDepth: number;
-  /** Maximum length of any sequence built during evaluation. */
-  maxSequenceLength: number;
-}
+export { DEFAULT_TRANSFORM_LIMITS, STRING_LIMIT_CODE } from './transform-eval.js';
+export type { TransformLimits } from './transform-eval.js';
 
-export const DEFAULT_TRANSFORM_LIMITS: Readonly<TransformLimits> = {
-  timeoutMs: 5000,
-  maxDepth: 10_000,
-  maxSequenceLength: 1_000_000,
-};
-
-/** A transform expression that does not parse, fails while evaluating, or yields a non-JSON value. */
+/** A transform expression that does not parse, fails while evaluating, hits a limit or yields a non-JSON value. */
 export class TransformError extends Error {
   override readonly name = 'TransformError';
-  /** JSONata's error code (`S0203`, `D3030`, `D1012` …), when JSONata raised the error. */
+  /**
+   * JSONata's error code (`S0203`, `D3030`, `D1012` …) when JSONata raised the error, else one of
+   * Flowdeck's: `TRANSFORM_TIMEOUT`, `TRANSFORM_MEMORY`, `TRANSFORM_STRING_LIMIT`,
+   * `TRANSFORM_ABORTED`, `TRANSFORM_FAILED` (the worker thread died for another reason).
+   */
   readonly code: string | undefined;
   /** Character offset in the expression that JSONata blames, when it says. */
   readonly position: number | undefined;
@@ -42,55 +34,41 @@ export class TransformError extends Error {
   }
 }
 
-/** JSONata throws plain objects ({ code, position, token, message }), not Error instances. */
-function toTransformError(err: unknown): TransformError {
-  if (err instanceof TransformError) return err;
-  const record = typeof err === 'object' && err !== null ? (err as Record<string, unknown>) : {};
-  const message = typeof record.message === 'string' ? record.message : String(err);
-  const code = typeof record.code === 'string' ? record.code : undefined;
-  const position = typeof record.position === 'number' ? record.position : undefined;
-  const where = position === undefined ? '' : ` at position ${position}`;
-  return new TransformError(`JSONata error${where}: ${message}`, { code, position, cause: err });
+/** The error for an evaluation that ran past its wall-clock limit, whoever stopped it. */
+export function transformTimeoutError(timeoutMs: number, code = 'TRANSFORM_TIMEOUT'): TransformError {
+  return new TransformError(`transform exceeded its ${timeoutMs} ms limit (TRANSFORM_TIMEOUT_MS)`, { code });
+}
+
+/** The error for an evaluation whose thread was killed for using more than its heap. */
+export function transformMemoryError(maxMemoryMb: number, cause?: unknown): TransformError {
+  return new TransformError(`transform exceeded its ${maxMemoryMb} MB memory limit (TRANSFORM_MAX_MEMORY_MB)`, {
+    code: 'TRANSFORM_MEMORY',
+    cause,
+  });
 }
 
 /**
- * Copies a JSONata result into plain JSON: sequences become plain arrays, null-prototype
- * objects plain objects, undefined members disappear (undefined array items become null).
- * Functions cannot be stored or passed to another step, so they are an error.
+ * A TransformError from what evaluation reported, e.g.
+ * `JSONata error at position 5: Expected ")" before end of expression`. JSONata's own timeout
+ * (D1012) reads like the pool's hard one, since to the author they are the same limit.
  */
-function toJson(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (typeof value === 'function' || (typeof value === 'object' && value !== null && '_jsonata_lambda' in value)) {
-    throw new TransformError('JSONata error: the expression returned a function, which is not a JSON value');
-  }
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value)) if (member !== undefined) out[key] = toJson(member);
-    return out;
-  }
-  return value;
+export function toTransformError(record: EvaluationErrorRecord, limits: Pick<TransformLimits, 'timeoutMs'>): TransformError {
+  if (record.code === 'D1012') return transformTimeoutError(limits.timeoutMs, 'D1012');
+  const where = record.position === undefined ? '' : ` at position ${record.position}`;
+  return new TransformError(`JSONata error${where}: ${record.message}`, {
+    code: record.code,
+    position: record.position,
+    cause: record,
+  });
 }
 
 /**
- * Evaluates a JSONata expression with `input` as `$`. Returns plain JSON; JSONata's
- * "no result" (undefined) becomes null. Syntax and evaluation errors, including hitting a
- * limit, are thrown as `TransformError` with a message such as
- * `JSONata error at position 5: Expected ")" before end of expression`.
+ * Evaluates a JSONata expression with `input` as `$`, in this thread. Returns plain JSON;
+ * JSONata's "no result" (undefined) becomes null. Syntax and evaluation errors, including
+ * hitting a limit, are thrown as {@link TransformError}.
  */
 export async function evaluateTransform(expression: string, input: unknown, limits: Partial<TransformLimits> = {}): Promise<unknown> {
-  // An explicit undefined must not switch a guardrail off, so no object spread here.
-  const options = {
-    timeout: limits.timeoutMs ?? DEFAULT_TRANSFORM_LIMITS.timeoutMs,
-    stack: limits.maxDepth ?? DEFAULT_TRANSFORM_LIMITS.maxDepth,
-    sequence: limits.maxSequenceLength ?? DEFAULT_TRANSFORM_LIMITS.maxSequenceLength,
-  };
-  let result: unknown;
-  try {
-    const compiled = jsonata(expression, options);
-    result = await compiled.evaluate(input);
-  } catch (err) {
-    throw toTransformError(err);
-  }
-  return toJson(result);
+  const result = await evaluateJsonata(expression, input, limits);
+  if (!result.ok) throw toTransformError(result.error, { timeoutMs: limits.timeoutMs ?? DEFAULT_TRANSFORM_LIMITS.timeoutMs });
+  return result.value;
 }

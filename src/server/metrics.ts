@@ -84,14 +84,14 @@ export function createMetrics(deps: MetricsDeps): AppMetrics {
   });
   const steps = new Histogram({
     name: 'flowdeck_step_duration_seconds',
-    help: 'Duration of agent step attempts (the call to the agent), by agent name and outcome (succeeded, failed, cancelled); per process that executed the step.',
+    help: 'Duration of agent step attempts (the call to the agent), by agent name and outcome (succeeded, failed, cancelled); per process that executed the step. Agents beyond the first 100 names a process sees are labelled "other".',
     labelNames: ['agent', 'outcome'] as const,
     buckets: STEP_BUCKETS,
     registers,
   });
   const agentErrors = new Counter({
     name: 'flowdeck_agent_call_errors_total',
-    help: 'Agent step attempts that failed, by agent name and failure kind (network, timeout, http, protocol); per process that executed the step. Cancellations are not errors.',
+    help: 'Agent step attempts that failed, by agent name and failure kind (network, timeout, http, protocol); per process that executed the step. Cancellations are not errors. Agents beyond the first 100 names a process sees are labelled "other".',
     labelNames: ['agent', 'kind'] as const,
     registers,
   });

@@ -1,9 +1,9 @@
 // The agent clients against real agents on localhost: the plain HTTP protocol, the A2A protocol
 // through the SDK on both ends, and the `http` step type. No database involved.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentCallError, createAgentCaller } from '../../src/engine/agents/call.ts';
-import type { AgentTarget, StepCall } from '../../src/engine/agents/call.ts';
+import type { AgentCaller, AgentTarget, StepCall } from '../../src/engine/agents/call.ts';
 import { AgentReply, gate, startA2AAgent, startHttpAgent } from '../support/agents.ts';
 import type { TestAgent } from '../support/agents.ts';
 
@@ -45,6 +45,7 @@ function stepCall(overrides: Partial<StepCall> = {}): StepCall {
     runId: 'run-1',
     stepId: 'charge',
     attempt: 1,
+    idempotencyKey: 'run-1:charge:k1',
     input: { amount: 42 },
     signal: new AbortController().signal,
     timeoutMs: 5000,
@@ -70,10 +71,14 @@ async function failure(promise: Promise<unknown>): Promise<AgentCallError> {
   return error as AgentCallError;
 }
 
-const caller = createAgentCaller({ fetch });
+// A caller per test: it caches A2A clients per URL, and a port may be reused by a later test's agent.
+let caller: AgentCaller;
+beforeEach(() => {
+  caller = createAgentCaller({ fetch });
+});
 
 describe('HTTP agents', () => {
-  it('posts {runId, stepId, attempt, input} with the Idempotency-Key and returns the JSON reply', async () => {
+  it('posts {runId, stepId, attempt, idempotencyKey, input} with the Idempotency-Key and attempt headers and returns the JSON reply', async () => {
     const agent = await track(startHttpAgent((body: { input: { amount: number } }) => ({ charged: body.input.amount })));
     const result = await caller.callAgent(target(agent), stepCall({ attempt: 3 }));
 
@@ -81,8 +86,9 @@ describe('HTTP agents', () => {
     expect(agent.calls).toHaveLength(1);
     const [call] = agent.calls;
     expect(call?.method).toBe('POST');
-    expect(call?.body).toEqual({ runId: 'run-1', stepId: 'charge', attempt: 3, input: { amount: 42 } });
-    expect(call?.headers['idempotency-key']).toBe('run-1:charge:3');
+    expect(call?.body).toEqual({ runId: 'run-1', stepId: 'charge', attempt: 3, idempotencyKey: 'run-1:charge:k1', input: { amount: 42 } });
+    expect(call?.headers['idempotency-key']).toBe('run-1:charge:k1');
+    expect(call?.headers['x-flowdeck-attempt']).toBe('3');
     expect(call?.headers['content-type']).toBe('application/json');
     expect(call?.headers.authorization).toBeUndefined();
   });
@@ -211,7 +217,8 @@ describe('A2A agents', () => {
     expect(result).toEqual({ output: { charged: 42, currency: 'EUR' }, logs: [], statusCode: 200 });
     expect(agent.calls).toHaveLength(1);
     const [call] = agent.calls;
-    expect(call?.headers['idempotency-key']).toBe('run-1:charge:2');
+    expect(call?.headers['idempotency-key']).toBe('run-1:charge:k1');
+    expect(call?.headers['x-flowdeck-attempt']).toBe('2');
     expect(call?.headers.authorization).toBe('Bearer a2a-token');
     expect(call?.body).toMatchObject({
       jsonrpc: '2.0',
@@ -220,7 +227,7 @@ describe('A2A agents', () => {
         message: {
           role: 'ROLE_USER',
           parts: [{ data: { amount: 42 } }],
-          metadata: { runId: 'run-1', stepId: 'charge', attempt: 2 },
+          metadata: { runId: 'run-1', stepId: 'charge', attempt: 2, idempotencyKey: 'run-1:charge:k1' },
         },
       },
     });
@@ -233,10 +240,17 @@ describe('A2A agents', () => {
     expect(result.output).toEqual({ doubled: 84 });
     const [call] = agent.calls;
     expect(call?.headers['x-api-key']).toBe('k');
-    expect(call?.headers['idempotency-key']).toBe('run-1:charge:1');
+    expect(call?.headers['idempotency-key']).toBe('run-1:charge:k1');
+    expect(call?.headers['x-flowdeck-attempt']).toBe('1');
     expect(call?.body).toMatchObject({
       method: 'message/send',
-      params: { message: { role: 'user', parts: [{ kind: 'data', data: { amount: 42 } }], metadata: { runId: 'run-1' } } },
+      params: {
+        message: {
+          role: 'user',
+          parts: [{ kind: 'data', data: { amount: 42 } }],
+          metadata: { runId: 'run-1', attempt: 1, idempotencyKey: 'run-1:charge:k1' },
+        },
+      },
     });
   });
 
@@ -338,7 +352,11 @@ describe('http steps', () => {
   it('GETs a URL with the given headers and returns the JSON reply', async () => {
     const service = await track(startHttpAgent(() => ({ items: [1, 2] })));
     const result = await caller.callHttp(
-      { method: 'GET', url: `${service.url}/items?page=2`, headers: { 'X-Trace': 't-1' } },
+      {
+        method: 'GET',
+        url: `${service.url}/items?page=2`,
+        headers: { 'X-Trace': 't-1', 'Idempotency-Key': 'forged', 'X-Flowdeck-Attempt': '9' },
+      },
       stepCall({ stepId: 'fetch' }),
     );
 
@@ -346,7 +364,8 @@ describe('http steps', () => {
     const [call] = service.calls;
     expect(call).toMatchObject({ method: 'GET', path: '/items', body: undefined });
     expect(call?.headers['x-trace']).toBe('t-1');
-    expect(call?.headers['idempotency-key']).toBe('run-1:fetch:1');
+    expect(call?.headers['idempotency-key']).toBe('run-1:charge:k1');
+    expect(call?.headers['x-flowdeck-attempt']).toBe('1');
   });
 
   it('POSTs a JSON body and returns a text reply as text', async () => {

@@ -2,16 +2,25 @@
 // picks the transport (JSON-RPC preferred), then one blocking SendMessage carries the step input
 // as a data part. The SDK reports failures as plain Errors, so a custom fetch records what
 // happened on the wire (status, body, socket error) and the failure is classified from that.
+// The client built from a card is cached per agent URL and credentials (review finding m14), so
+// that fetch cannot be bound to one call: it finds the current call's headers, signals and trace
+// through an AsyncLocalStorage.
 
 import { Role, TaskState, taskStateToJSON } from '@a2a-js/sdk';
 import type { Message, Part, SendMessageRequest, Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { ClientFactory, DefaultAgentCardResolver, JsonRpcTransportFactory, RestTransportFactory } from '@a2a-js/sdk/client';
-import { randomUUID } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
+import { oversizeError, readErrorBody, readReplyBody } from './body.ts';
 import { AgentCallError, abortError, callSignals, describeCause, httpStatusError } from './errors.ts';
 import type { CallSignals } from './errors.ts';
-import { agentAuthHeaders, checkUrl, idempotencyKey, unreachable } from './http.ts';
-import type { AgentCallerDeps, AgentTarget, CallResult, StepCall } from './types.ts';
+import { agentAuthHeaders, callHeaders, checkUrl, unreachable } from './http.ts';
+import { TtlLruCache } from './ttl-cache.ts';
+import type { AgentTarget, CallerRuntime, CallResult, StepCall } from './types.ts';
+
+/** Default bounds of the A2A client cache: clients for this many agents, each for this long. */
+export const DEFAULT_A2A_CLIENT_CACHE = { maxEntries: 256, ttlMs: 5 * 60_000 };
 
 /** Statuses that cannot carry a body, which `new Response` refuses one for. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -21,18 +30,38 @@ interface WireTrace {
   lastStatus: number | null;
   failure: { url: string; status: number; retryAfter: string | null; body: string } | null;
   networkError: { url: string; error: unknown } | null;
+  /** A reply past the size limit, from this URL with this status. */
+  oversize: { url: string; status: number } | null;
+}
+
+/** The call a request of a (shared, cached) client is made for. */
+interface CallScope {
+  /** The agent's credentials, the Idempotency-Key and the attempt. */
+  headers: Record<string, string>;
+  signals: CallSignals;
+  trace: WireTrace;
+}
+
+/** The A2A side of one agent caller: its cached clients and how their requests find their call. */
+export interface A2AClients {
+  cache: TtlLruCache<Client>;
+  scope: AsyncLocalStorage<CallScope>;
+  fetchImpl: typeof fetch;
 }
 
 /**
- * A fetch for the SDK that adds the agent's credentials and the Idempotency-Key to every request
- * (the card fetch included), ties it to the call's signals — the SDK's card resolver takes no
- * signal of its own — and records failures in `trace`.
+ * A fetch for the SDK that adds the current call's headers to every request (the card fetch
+ * included), ties it to the call's signals — the SDK's card resolver takes no signal of its
+ * own — reads every body under the size limit and records failures in the call's trace.
  */
-function tracingFetch(deps: AgentCallerDeps, extraHeaders: Record<string, string>, signals: CallSignals, trace: WireTrace): typeof fetch {
+function tracingFetch(deps: CallerRuntime, scope: AsyncLocalStorage<CallScope>): typeof fetch {
   return async (input, init) => {
+    const call = scope.getStore();
+    if (!call) throw new Error('an A2A request was made outside of a step call');
+    const { signals, trace } = call;
     const url = input instanceof Request ? input.url : String(input);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
+    for (const [name, value] of Object.entries(call.headers)) headers.set(name, value);
     let response: Response;
     try {
       response = await deps.fetch(input, { ...init, headers, signal: signals.combined });
@@ -41,22 +70,66 @@ function tracingFetch(deps: AgentCallerDeps, extraHeaders: Record<string, string
       throw error;
     }
     trace.lastStatus = response.status;
-    if (response.ok) return response;
-    let body: string;
+    let bytes: Uint8Array;
     try {
-      body = await response.text();
+      if (response.ok) {
+        bytes = await readReplyBody(response, url, deps.maxResponseBytes);
+      } else {
+        const read = await readErrorBody(response, deps.maxResponseBytes);
+        bytes = read.bytes;
+        trace.failure = { url, status: response.status, retryAfter: response.headers.get('retry-after'), body: read.text };
+      }
     } catch (error) {
-      trace.networkError = { url, error };
+      if (error instanceof AgentCallError) trace.oversize = { url, status: response.status };
+      else trace.networkError = { url, error };
       throw error;
     }
-    trace.failure = { url, status: response.status, retryAfter: response.headers.get('retry-after'), body };
-    // The SDK reads the body again to build its own error; hand it an unread copy.
-    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+    // The SDK reads the body itself; hand it the bytes read, unchanged.
+    // Bodies read from fetch are backed by plain ArrayBuffers; only the type says otherwise.
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
     });
   };
+}
+
+/** The A2A clients of one agent caller, cached within the given bounds. */
+export function createA2AClients(deps: CallerRuntime, cache: { maxEntries?: number; ttlMs?: number } = {}): A2AClients {
+  const scope = new AsyncLocalStorage<CallScope>();
+  return {
+    cache: new TtlLruCache<Client>(
+      cache.maxEntries ?? DEFAULT_A2A_CLIENT_CACHE.maxEntries,
+      cache.ttlMs ?? DEFAULT_A2A_CLIENT_CACHE.ttlMs,
+      deps.now,
+    ),
+    scope,
+    fetchImpl: tracingFetch(deps, scope),
+  };
+}
+
+/** Agents at one URL with the same credentials share a client; the key holds no secret in clear. */
+function cacheKey(agent: AgentTarget): string {
+  return createHash('sha256')
+    .update(JSON.stringify([agent.url, agent.authType, agent.authConfig ?? null]))
+    .digest('hex');
+}
+
+/** A client from the agent card at `cardUrl`, the cached one if still fresh. */
+async function clientFor(clients: A2AClients, key: string, cardUrl: string): Promise<Client> {
+  const cached = clients.cache.get(key);
+  if (cached) return cached;
+  const { fetchImpl } = clients;
+  const legacyCompat = { enabled: true };
+  const factory = new ClientFactory({
+    transports: [new JsonRpcTransportFactory({ fetchImpl, legacyCompat }), new RestTransportFactory({ fetchImpl, legacyCompat })],
+    preferredTransports: ['JSONRPC'],
+    cardResolver: new DefaultAgentCardResolver({ fetchImpl, legacyCompat }),
+  });
+  // An empty path makes the resolver fetch cardUrl itself rather than resolve against it.
+  const client = await factory.createFromUrl(cardUrl, '');
+  clients.cache.set(key, client);
+  return client;
 }
 
 /** A2A data parts carry objects; anything else is wrapped as `{value}`. */
@@ -150,13 +223,16 @@ function classify(
   signals: CallSignals,
   trace: WireTrace,
   now: number,
+  maxResponseBytes: number,
 ): AgentCallError {
-  if (error instanceof AgentCallError) return error;
   const aborted = abortError(agentLabel, signals);
   if (aborted) return aborted;
-  if (trace.networkError) return unreachable(agentLabel, trace.networkError.url, trace.networkError.error);
   // Failures while resolving the card name it, since the agent's URL alone would mislead.
   const label = cardUrl === null ? agentLabel : `${agentLabel} (agent card ${cardUrl})`;
+  // Before the SDK's error, which may be the fetch's own one, labelled with a bare URL.
+  if (trace.oversize) return oversizeError(label, maxResponseBytes, trace.oversize.status);
+  if (error instanceof AgentCallError) return error;
+  if (trace.networkError) return unreachable(agentLabel, trace.networkError.url, trace.networkError.error);
   const failure = trace.failure;
   if (failure) {
     const rpcError = jsonRpcErrorOf(failure.body);
@@ -184,20 +260,14 @@ function classify(
  * Sends the step input to an A2A agent as one blocking SendMessage and returns its reply's data.
  * Works with v1.0 agents and, through the SDK's compat layer, v0.3 ones (`message/send`).
  */
-export async function callA2AAgent(deps: AgentCallerDeps, agent: AgentTarget, call: StepCall): Promise<CallResult> {
+export async function callA2AAgent(deps: CallerRuntime, clients: A2AClients, agent: AgentTarget, call: StepCall): Promise<CallResult> {
   const label = `agent "${agent.name}"`;
   checkUrl(label, agent.url);
   const cardUrl = `${agent.url.replace(/\/+$/, '')}/.well-known/agent-card.json`;
   const signals = callSignals(call.signal, call.timeoutMs);
-  const trace: WireTrace = { lastStatus: null, failure: null, networkError: null };
-  const fetchImpl = tracingFetch(deps, { ...agentAuthHeaders(agent), 'Idempotency-Key': idempotencyKey(call) }, signals, trace);
-  const legacyCompat = { enabled: true };
-  const factory = new ClientFactory({
-    transports: [new JsonRpcTransportFactory({ fetchImpl, legacyCompat }), new RestTransportFactory({ fetchImpl, legacyCompat })],
-    preferredTransports: ['JSONRPC'],
-    cardResolver: new DefaultAgentCardResolver({ fetchImpl, legacyCompat }),
-  });
-  const metadata = { runId: call.runId, stepId: call.stepId, attempt: call.attempt };
+  const trace: WireTrace = { lastStatus: null, failure: null, networkError: null, oversize: null };
+  const scope: CallScope = { headers: { ...agentAuthHeaders(agent), ...callHeaders(call) }, signals, trace };
+  const metadata = { runId: call.runId, stepId: call.stepId, attempt: call.attempt, idempotencyKey: call.idempotencyKey };
   const request: SendMessageRequest = {
     tenant: '',
     message: {
@@ -214,18 +284,22 @@ export async function callA2AAgent(deps: AgentCallerDeps, agent: AgentTarget, ca
     metadata: undefined,
   };
 
-  let client: Client;
-  try {
-    // An empty path makes the resolver fetch cardUrl itself rather than resolve against it.
-    client = await factory.createFromUrl(cardUrl, '');
-  } catch (error) {
-    throw classify(label, cardUrl, error, signals, trace, (deps.now ?? Date.now)());
-  }
-  let result: Message | Task;
-  try {
-    result = await client.sendMessage(request, { signal: signals.combined });
-  } catch (error) {
-    throw classify(label, null, error, signals, trace, (deps.now ?? Date.now)());
-  }
-  return { output: resultOutput(label, result, trace.lastStatus), logs: [], statusCode: trace.lastStatus };
+  const key = cacheKey(agent);
+  return clients.scope.run(scope, async () => {
+    let client: Client;
+    try {
+      client = await clientFor(clients, key, cardUrl);
+    } catch (error) {
+      throw classify(label, cardUrl, error, signals, trace, deps.now(), deps.maxResponseBytes);
+    }
+    let result: Message | Task;
+    try {
+      result = await client.sendMessage(request, { signal: signals.combined });
+    } catch (error) {
+      // The card may be stale (the agent moved its endpoint); the next attempt fetches it again.
+      clients.cache.delete(key);
+      throw classify(label, null, error, signals, trace, deps.now(), deps.maxResponseBytes);
+    }
+    return { output: resultOutput(label, result, trace.lastStatus), logs: [], statusCode: trace.lastStatus };
+  });
 }

@@ -2,14 +2,17 @@
 // callers see one error type, AgentCallError, classified so the engine's retry policy can act
 // on `retryable` and `retryAfterMs` without knowing the protocol.
 
-import { callA2AAgent } from './a2a.ts';
+import { callA2AAgent, createA2AClients } from './a2a.ts';
+import { DEFAULT_MAX_LOG_ENTRIES, DEFAULT_MAX_RESPONSE_BYTES } from './body.ts';
 import { AgentCallError, describeCause } from './errors.ts';
 import { callHttpAgent, callHttpService } from './http.ts';
-import type { AgentCallerDeps, AgentTarget, CallResult, HttpStepRequest, StepCall } from './types.ts';
+import type { AgentCallerDeps, AgentTarget, CallerRuntime, CallResult, HttpStepRequest, StepCall } from './types.ts';
 
 export { AgentCallError, MAX_ERROR_BODY_CHARS, TRUNCATED_MARKER } from './errors.ts';
 export type { AgentCallErrorInit, CallFailureKind } from './errors.ts';
-export { agentAuthHeaders, idempotencyKey } from './http.ts';
+export { DEFAULT_A2A_CLIENT_CACHE } from './a2a.ts';
+export { DEFAULT_MAX_LOG_ENTRIES, DEFAULT_MAX_RESPONSE_BYTES } from './body.ts';
+export { agentAuthHeaders, ATTEMPT_HEADER, callHeaders } from './http.ts';
 export type { AgentCallerDeps, AgentLog, AgentTarget, CallResult, HttpStepRequest, StepCall } from './types.ts';
 
 /** Calls agents and HTTP services for step attempts. */
@@ -27,19 +30,29 @@ function ensureAgentCallError(label: string, error: unknown): AgentCallError {
 }
 
 /**
- * Builds the callers over an injected fetch. Every request carries
- * `Idempotency-Key: <runId>:<stepId>:<attempt>`, is bounded by `call.timeoutMs` and aborted when
- * `call.signal` fires; every failure is thrown as an {@link AgentCallError}.
+ * Builds the callers over an injected fetch. Every request carries `Idempotency-Key:
+ * <call.idempotencyKey>` and `X-Flowdeck-Attempt: <call.attempt>`, is bounded by `call.timeoutMs`
+ * and aborted when `call.signal` fires; reply bodies are read up to `deps.maxResponseBytes` and
+ * logs kept up to `deps.maxLogEntries`; every failure is thrown as an {@link AgentCallError}.
+ * A2A clients (resolved agent cards) are cached in the returned caller, per agent URL and
+ * credentials, within `deps.a2aClientCache`.
  */
 export function createAgentCaller(deps: AgentCallerDeps): AgentCaller {
+  const runtime: CallerRuntime = {
+    fetch: deps.fetch,
+    now: deps.now ?? Date.now,
+    maxResponseBytes: deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    maxLogEntries: deps.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES,
+  };
+  const a2a = createA2AClients(runtime, deps.a2aClientCache);
   return {
     async callAgent(agent, call) {
       try {
         switch (agent.protocol) {
           case 'A2A':
-            return await callA2AAgent(deps, agent, call);
+            return await callA2AAgent(runtime, a2a, agent, call);
           case 'HTTP':
-            return await callHttpAgent(deps, agent, call);
+            return await callHttpAgent(runtime, agent, call);
           default:
             throw new AgentCallError(`agent "${agent.name}" has unknown protocol ${String(agent.protocol)}`, {
               kind: 'protocol',
@@ -51,7 +64,7 @@ export function createAgentCaller(deps: AgentCallerDeps): AgentCaller {
     },
     async callHttp(request, call) {
       try {
-        return await callHttpService(deps, request, call);
+        return await callHttpService(runtime, request, call);
       } catch (error) {
         throw ensureAgentCallError(`${request.method} ${request.url}`, error);
       }

@@ -2,13 +2,20 @@
 // `exchange` is the single place a request is sent and a failure classified, so both callers
 // (and the A2A client's header/credential conventions) agree on what each failure means.
 
+import { capLogs, decodeText, readErrorBody, readReplyBody } from './body.ts';
 import { AgentCallError, abortError, callSignals, describeCause, httpStatusError } from './errors.ts';
 import type { CallSignals } from './errors.ts';
-import type { AgentCallerDeps, AgentLog, AgentTarget, CallResult, HttpStepRequest, StepCall } from './types.ts';
+import type { AgentLog, AgentTarget, CallerRuntime, CallResult, HttpStepRequest, StepCall } from './types.ts';
 
-/** Header naming the attempt, so an agent can drop a request it has already served. */
-export function idempotencyKey(call: Pick<StepCall, 'runId' | 'stepId' | 'attempt'>): string {
-  return `${call.runId}:${call.stepId}:${call.attempt}`;
+/** Header carrying {@link StepCall.attempt}; the attempt never goes into the Idempotency-Key. */
+export const ATTEMPT_HEADER = 'X-Flowdeck-Attempt';
+
+/**
+ * The headers every outbound request of a step carries: `Idempotency-Key` (stable across
+ * redeliveries, so an agent can drop a request it has already served) and the attempt number.
+ */
+export function callHeaders(call: Pick<StepCall, 'idempotencyKey' | 'attempt'>): Record<string, string> {
+  return { 'Idempotency-Key': call.idempotencyKey, [ATTEMPT_HEADER]: String(call.attempt) };
 }
 
 /** Headers carrying the agent's credentials: `Authorization: Bearer …` or `<header>: <key>`. */
@@ -65,10 +72,11 @@ interface Reply {
 }
 
 /**
- * Sends one request under the call's signals and reads the whole reply. Network failures,
- * deadlines, cancellation and non-2xx statuses come out as {@link AgentCallError}s.
+ * Sends one request under the call's signals and reads the reply, up to the size limit.
+ * Network failures, deadlines, cancellation, oversized replies and non-2xx statuses come out
+ * as {@link AgentCallError}s.
  */
-async function exchange(deps: AgentCallerDeps, label: string, request: OutboundRequest, signals: CallSignals): Promise<Reply> {
+async function exchange(deps: CallerRuntime, label: string, request: OutboundRequest, signals: CallSignals): Promise<Reply> {
   let response: Response;
   try {
     response = await deps.fetch(request.url, {
@@ -83,8 +91,11 @@ async function exchange(deps: AgentCallerDeps, label: string, request: OutboundR
   let text: string;
   try {
     // The signal stays attached while the body streams, so the deadline covers it too.
-    text = await response.text();
+    text = response.ok
+      ? decodeText(await readReplyBody(response, label, deps.maxResponseBytes))
+      : (await readErrorBody(response, deps.maxResponseBytes)).text;
   } catch (error) {
+    if (error instanceof AgentCallError) throw error;
     throw (
       abortError(label, signals) ??
       new AgentCallError(`${label} broke off its HTTP ${response.status} reply: ${describeCause(error)}`, {
@@ -95,8 +106,7 @@ async function exchange(deps: AgentCallerDeps, label: string, request: OutboundR
     );
   }
   if (!response.ok) {
-    const now = deps.now ?? Date.now;
-    throw httpStatusError(label, { status: response.status, retryAfter: response.headers.get('retry-after'), body: text }, now());
+    throw httpStatusError(label, { status: response.status, retryAfter: response.headers.get('retry-after'), body: text }, deps.now());
   }
   return { status: response.status, text };
 }
@@ -126,13 +136,15 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
 
 /**
  * Log lines from a reply shaped `{ logs: [...] }`: entries are `{level?, message, data?}` or
- * strings; anything else is kept as its JSON text rather than dropped.
+ * strings; anything else is kept as its JSON text rather than dropped. At most `maxEntries`
+ * are kept, see {@link capLogs}.
  */
-export function extractLogs(reply: unknown): AgentLog[] {
+export function extractLogs(reply: unknown, maxEntries: number): AgentLog[] {
   if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) return [];
   const logs = (reply as { logs?: unknown }).logs;
   if (!Array.isArray(logs)) return [];
-  return logs.map((entry: unknown): AgentLog => {
+  // Cut before converting: a dropped entry costs nothing but its count.
+  const kept = logs.slice(0, maxEntries).map((entry: unknown): AgentLog => {
     if (typeof entry === 'string') return { level: 'info', message: entry };
     if (typeof entry === 'object' && entry !== null && typeof (entry as AgentLog).message === 'string') {
       const { level, message, data } = entry as Partial<AgentLog> & { message: string };
@@ -142,16 +154,27 @@ export function extractLogs(reply: unknown): AgentLog[] {
     }
     return { level: 'info', message: JSON.stringify(entry) ?? String(entry) };
   });
+  return capLogs(kept, maxEntries, logs.length);
 }
 
-/** `POST <agent.url>` with `{runId, stepId, attempt, input}`; the JSON reply is the output. */
-export async function callHttpAgent(deps: AgentCallerDeps, agent: AgentTarget, call: StepCall): Promise<CallResult> {
+/**
+ * `POST <agent.url>` with `{runId, stepId, attempt, idempotencyKey, input}`; the JSON reply is
+ * the output.
+ */
+export async function callHttpAgent(deps: CallerRuntime, agent: AgentTarget, call: StepCall): Promise<CallResult> {
   const label = `agent "${agent.name}"`;
   checkUrl(label, agent.url);
-  const body = encodeJson(label, { runId: call.runId, stepId: call.stepId, attempt: call.attempt, input: call.input });
+  const envelope = {
+    runId: call.runId,
+    stepId: call.stepId,
+    attempt: call.attempt,
+    idempotencyKey: call.idempotencyKey,
+    input: call.input,
+  };
+  const body = encodeJson(label, envelope);
   const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' });
   for (const [name, value] of Object.entries(agentAuthHeaders(agent))) headers.set(name, value);
-  headers.set('idempotency-key', idempotencyKey(call));
+  for (const [name, value] of Object.entries(callHeaders(call))) headers.set(name, value);
 
   const signals = callSignals(call.signal, call.timeoutMs);
   const reply = await exchange(deps, label, { method: 'POST', url: agent.url, headers, body }, signals);
@@ -164,11 +187,11 @@ export async function callHttpAgent(deps: AgentCallerDeps, agent: AgentTarget, c
       cause: parsed.error,
     });
   }
-  return { output: parsed.value, logs: extractLogs(parsed.value), statusCode: reply.status };
+  return { output: parsed.value, logs: extractLogs(parsed.value, deps.maxLogEntries), statusCode: reply.status };
 }
 
 /** The `http` step type: any method and URL; the output is the JSON reply, or its text. */
-export async function callHttpService(deps: AgentCallerDeps, request: HttpStepRequest, call: StepCall): Promise<CallResult> {
+export async function callHttpService(deps: CallerRuntime, request: HttpStepRequest, call: StepCall): Promise<CallResult> {
   const method = request.method.toUpperCase();
   const label = `${method} ${request.url}`;
   checkUrl(label, request.url);
@@ -184,7 +207,8 @@ export async function callHttpService(deps: AgentCallerDeps, request: HttpStepRe
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
   if (!headers.has('accept')) headers.set('accept', 'application/json, text/plain;q=0.9, */*;q=0.8');
-  headers.set('idempotency-key', idempotencyKey(call));
+  // Set last: a step's own headers cannot forge the engine's key or attempt.
+  for (const [name, value] of Object.entries(callHeaders(call))) headers.set(name, value);
 
   const signals = callSignals(call.signal, call.timeoutMs);
   const reply = await exchange(deps, label, { method, url: request.url, headers, body }, signals);

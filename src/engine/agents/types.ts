@@ -16,7 +16,13 @@ export interface AgentTarget {
 export interface StepCall {
   runId: string;
   stepId: string;
+  /** Counts every attempt, redeliveries included; sent as `X-Flowdeck-Attempt`. */
   attempt: number;
+  /**
+   * Chosen by the engine, the same for every attempt and redelivery of one logical execution of
+   * the step, so an agent can deduplicate at-least-once delivery; sent as `Idempotency-Key`.
+   */
+  idempotencyKey: string;
   input: unknown;
   /** The engine's cancellation; when it fires the request is aborted (kind 'aborted'). */
   signal: AbortSignal;
@@ -47,8 +53,26 @@ export interface HttpStepRequest {
   body?: unknown;
 }
 
-/** Collaborators of the callers; `now` defaults to `Date.now` (used for Retry-After dates). */
+/** Collaborators and limits of the callers. */
 export interface AgentCallerDeps {
   fetch: typeof fetch;
+  /** Defaults to `Date.now`; used for Retry-After dates and the A2A client cache's expiry. */
   now?: () => number;
+  /**
+   * Longest reply body read, in bytes (STEP_MAX_OUTPUT_BYTES, default 4 MiB). A longer successful
+   * reply fails the attempt without a retry; error replies are only ever read in part.
+   */
+  maxResponseBytes?: number;
+  /** Log entries kept from one reply (STEP_MAX_LOG_ENTRIES, default 100); the rest are counted in a final warning. */
+  maxLogEntries?: number;
+  /** Bounds of the cache of A2A clients (resolved agent cards) per agent URL and credentials. */
+  a2aClientCache?: { maxEntries?: number; ttlMs?: number };
+}
+
+/** {@link AgentCallerDeps} with every default applied, as the protocol clients use them. */
+export interface CallerRuntime {
+  fetch: typeof fetch;
+  now: () => number;
+  maxResponseBytes: number;
+  maxLogEntries: number;
 }
