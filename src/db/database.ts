@@ -26,13 +26,28 @@ export interface ConnectOptions {
   sqliteSynchronous?: SqliteSynchronous;
   /** Receives every SQL statement Prisma sends (used to count queries in tests and benchmarks). */
   onQuery?: (sql: string) => void;
+  /** PostgreSQL connections in this process's pool (see config's defaultPoolSize). */
+  poolSize?: number;
 }
+
+/**
+ * Interactive transactions on PostgreSQL. Prisma's defaults (wait 2 s for a connection, 5 s in
+ * all) turn a busy pool or one large write into failed engine writes; the engine retries those,
+ * but a limit it hits every time (a large outcome) would never succeed. READ COMMITTED is
+ * stated, not assumed: every engine write is a compare-and-set that re-checks its condition on
+ * the locked row, which is what that level guarantees.
+ */
+const PG_TRANSACTIONS = { maxWait: 10_000, timeout: 30_000, isolationLevel: 'ReadCommitted' } as const;
 
 /** Opens the database through its Prisma driver adapter. Migrations are applied separately. */
 export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Database> {
   const log = options.onQuery ? [{ emit: 'event' as const, level: 'query' as const }] : [];
   if (target.provider === 'postgres') {
-    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: target.url }), log });
+    const client = new PgPrismaClient({
+      adapter: new PrismaPg({ connectionString: target.url, max: options.poolSize ?? 20 }),
+      log,
+      transactionOptions: PG_TRANSACTIONS,
+    });
     const prisma = client as unknown as Db;
     if (options.onQuery) {
       const onQuery = options.onQuery;

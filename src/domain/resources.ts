@@ -12,6 +12,39 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /**
+ * The instant to compare leases and claims against: null means "the database's own clock".
+ * Processes on different machines disagree about the time, and a lease written by one and
+ * judged by another must use one clock; an injected clock (tests) is used as it is.
+ */
+export function sharedNow(clock: Clock): Date | null {
+  return clock === systemClock ? null : clock.now();
+}
+
+/** Names of the engine's writes, where tests can pause a worker or make the write fail. */
+export type EngineWrite =
+  | 'run.start'
+  | 'run.complete'
+  | 'run.fail'
+  | 'run.park'
+  | 'run.release'
+  | 'step.start'
+  | 'step.finish'
+  | 'step.timer'
+  | 'step.interrupt'
+  | 'step.skip'
+  | 'heartbeat';
+
+/**
+ * Test seams of the engine. `beforeWrite` runs before each attempt at an engine write, after
+ * the driver has decided what to write from what it read: awaiting in it holds the worker
+ * between its read and its write (so a test can commit a cancel there), and throwing from it
+ * is a database failure of that write (retried like one when it looks transient).
+ */
+export interface EngineHooks {
+  beforeWrite?(write: EngineWrite, at: { runId: string; stepId?: string }): Promise<void> | void;
+}
+
+/**
  * Everything a domain service may touch, passed explicitly: no module singletons, so tests
  * and several app instances in one process never share state.
  */
@@ -25,4 +58,6 @@ export interface Resources {
   notifier: Notifier;
   /** Where the engine reports agent calls (the app's metrics registry); without it, nothing is measured. */
   metrics?: EngineMetrics;
+  /** Pause points and fault injection for tests; unset in production. */
+  hooks?: EngineHooks;
 }

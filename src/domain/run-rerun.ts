@@ -27,6 +27,8 @@ export interface Rerun {
   stepId: string;
   /** The validated input of the new run. */
   input: unknown;
+  /** The workflow's timeout: a re-run gets a deadline like any run. */
+  timeoutSeconds: number | null;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function insertRerun(tx: Tx, principal: Principal, rerun: Rerun, no
       conversationId: parent.conversationId,
       userId: parent.userId,
       runnableAt: now,
+      deadlineAt: rerun.timeoutSeconds ? new Date(now.getTime() + rerun.timeoutSeconds * 1000) : null,
       createdAt: now,
     },
   });

@@ -73,6 +73,8 @@ export async function cancelRunInTx(tx: Tx, current: Run, reason: string | null,
     where: { id: current.id, status: current.status },
     data: {
       status: 'CANCELLED',
+      // Makes a worker's decision taken before this cancel fail its compare-and-set.
+      version: { increment: 1 },
       cancelledAt: now,
       completedAt: now,
       cancelledBy: by,

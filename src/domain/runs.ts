@@ -234,23 +234,35 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
     async retry(principal: Principal, id: string): Promise<Run> {
       const now = res.clock.now();
       const run = await db.$transaction(async (tx) => {
-        const current = await tx.run.findFirst({
-          where: { ...inScope(principal), id },
-          include: { workflow: { select: { timeoutSeconds: true } } },
-        });
-        if (!current) throw new NotFoundError('Run', `"${id}"`);
+        // The Run row first (this update locks it), as every writer does, so a retry and a
+        // worker never deadlock; the version bump makes a driver's stale decision fail its
+        // compare-and-set. A second retry racing this one waits here, then sees PENDING.
+        const locked = await tx.run.updateMany({ where: { ...inScope(principal), id }, data: { version: { increment: 1 } } });
+        if (locked.count !== 1) throw new NotFoundError('Run', `"${id}"`);
+        const current = await tx.run.findUniqueOrThrow({ where: { id }, include: { workflow: { select: { timeoutSeconds: true } } } });
         if (current.status !== 'FAILED' && current.status !== 'CANCELLED') {
           throw new InvalidStateError(`Run "${id}" is ${current.status}; only FAILED or CANCELLED runs can be retried`, current.status);
         }
         const reset = await tx.stepRun.findMany({
           where: { runId: id, status: { in: ['FAILED', 'CANCELLED'] } },
-          select: { stepId: true },
+          select: { id: true, stepId: true, attempt: true },
         });
-        await tx.stepRun.updateMany({
-          where: { runId: id, status: { in: ['FAILED', 'CANCELLED'] } },
-          // startedAt restarts so the step's retry budget counts only attempts from now on.
-          data: { status: 'PENDING', error: jsonInput(null), nextAttemptAt: null, completedAt: null, startedAt: null },
-        });
+        for (const step of reset) {
+          await tx.stepRun.update({
+            where: { id: step.id },
+            // A deliberate new execution: a new idempotency key, and a fresh retry budget
+            // (attempts numbered above retryBase count against it).
+            data: {
+              status: 'PENDING',
+              error: jsonInput(null),
+              nextAttemptAt: null,
+              completedAt: null,
+              startedAt: null,
+              deliveryKey: null,
+              retryBase: step.attempt,
+            },
+          });
+        }
         await tx.run.update({
           where: { id },
           data: {
@@ -307,9 +319,13 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       const inputs = { ...(parent.inputs as Record<string, unknown>), ...(inputPatch ?? {}) };
       const checked = checkRunInput(definition, inputs);
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
+      const { timeoutSeconds } = await db.workflow.findUniqueOrThrow({
+        where: { id: parent.workflowId },
+        select: { timeoutSeconds: true },
+      });
       const now = res.clock.now();
       const run = await db.$transaction((tx) =>
-        insertRerun(tx, principal, { parent, parentSteps, definition, stepId, input: checked.input }, now),
+        insertRerun(tx, principal, { parent, parentSteps, definition, stepId, input: checked.input, timeoutSeconds }, now),
       );
       res.notifier.wake();
       res.notifier.eventsAppended(run.id);
@@ -320,8 +336,14 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
     async signal(principal: Principal, runId: string, stepId: string, payload: unknown): Promise<Run> {
       const now = res.clock.now();
       const run = await db.$transaction(async (tx) => {
-        const current = await tx.run.findFirst({ where: { ...inScope(principal), id: runId } });
-        if (!current) throw new NotFoundError('Run', `"${runId}"`);
+        // The Run row first, as every writer does (see retry); the version bump makes a driver
+        // that decided to time this wait out, or to park the run, decide again.
+        const locked = await tx.run.updateMany({
+          where: { ...inScope(principal), id: runId },
+          data: { version: { increment: 1 }, runnableAt: now },
+        });
+        if (locked.count !== 1) throw new NotFoundError('Run', `"${runId}"`);
+        const current = await tx.run.findUniqueOrThrow({ where: { id: runId } });
         const step = await tx.stepRun.findFirst({ where: { runId, stepId } });
         if (!step) throw new NotFoundError('Step', `"${stepId}" of run "${runId}"`);
         if (step.stepType !== 'wait' || step.status !== 'WAITING' || isTerminalRun(current.status as RunStatus)) {
@@ -335,7 +357,6 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
           data: { status: 'COMPLETED', output: (payload ?? null) as Prisma.InputJsonValue, completedAt: now, nextAttemptAt: null },
         });
         if (changed.count !== 1) throw new InvalidStateError(`Step "${stepId}" stopped waiting meanwhile`, step.status);
-        await tx.run.update({ where: { id: runId }, data: { runnableAt: now } });
         await appendEvents(
           tx,
           current,

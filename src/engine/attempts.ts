@@ -4,12 +4,25 @@ import type { Step } from '../domain/definition/schema.ts';
 import { type DataContext, resolveMapping } from './dataflow.ts';
 import { type EngineDeps, type InFlight, json } from './engine-types.ts';
 import { appendEvents, type NewRunEvent } from './events.ts';
-import { LeaseLostError } from './lease.ts';
+import { LeaseLostError, RunChangedError } from './lease.ts';
+import { checkStorable, cleanText, cleanValue } from './outcomes.ts';
 import { retryDelayMs, shouldRetry } from './retry.ts';
-import type { Write } from './run-state.ts';
 import { type AttemptFailure, classify, policyFor, runAttempt } from './step-runner.ts';
+import { describeDbError, type Write } from './writes.ts';
 
-/** Starts one ready step. Returns true when its state changed (so the loop re-reads). */
+/**
+ * The Idempotency-Key of a delivery: the key of the step's current execution if it has one (a
+ * redelivery after a crash, a lease loss or an interrupted call), else a new one named after
+ * the attempt that starts this execution.
+ */
+export function deliveryKey(run: Pick<Run, 'id'>, state: Pick<StepRun, 'stepId' | 'deliveryKey'>, attempt: number): string {
+  return state.deliveryKey ?? `${run.id}:${state.stepId}:${attempt}`;
+}
+
+/**
+ * Starts one ready step, decided from the run as read at `run.version`. Returns true when its
+ * state changed (so the loop re-reads).
+ */
 export async function startStep(
   deps: EngineDeps,
   run: Run,
@@ -22,91 +35,82 @@ export async function startStep(
   now: Date,
 ): Promise<boolean> {
   const attempt = state.attempt + 1;
+  const at = { version: run.version, stepId: step.id };
+  // Conditional on the step as read: a cancel or any other change since then means no start.
+  const current = { id: state.id, status: 'PENDING', attempt: state.attempt };
   if (step.type === 'delay' || step.type === 'wait') {
     const wakeAt =
       step.type === 'delay' ? new Date(now.getTime() + step.durationMs) : step.timeoutMs ? new Date(now.getTime() + step.timeoutMs) : null;
-    await write(async (tx) => {
-      // Conditional on the state read: a cancel that landed since then wins.
-      const moved = await tx.stepRun.updateMany({
-        where: { id: state.id, status: 'PENDING', attempt: state.attempt },
-        data: { status: 'WAITING', attempt, startedAt: state.startedAt ?? now, nextAttemptAt: wakeAt },
-      });
-      if (moved.count !== 1) return;
-      await appendEvents(
-        tx,
-        run,
-        [
-          {
-            type: 'step.waiting',
-            stepId: step.id,
-            payload: { for: step.type === 'delay' ? 'timer' : 'signal', until: wakeAt?.toISOString() ?? null },
-          },
-        ],
-        now,
-      );
-    });
+    await write(
+      'step.start',
+      async (tx) => {
+        const moved = await tx.stepRun.updateMany({
+          where: current,
+          data: { status: 'WAITING', attempt, startedAt: state.startedAt ?? now, nextAttemptAt: wakeAt },
+        });
+        if (moved.count !== 1) return;
+        const payload = { for: step.type === 'delay' ? 'timer' : 'signal', until: wakeAt?.toISOString() ?? null };
+        await appendEvents(tx, run, [{ type: 'step.waiting', stepId: step.id, payload }], now);
+      },
+      at,
+    );
     return true;
   }
   const input = resolveMapping(step.input, data);
-  const attemptRow = await write(async (tx) => {
-    // Conditional on the state read: a cancel (or another change) since then means no start.
-    const moved = await tx.stepRun.updateMany({
-      where: { id: state.id, status: 'PENDING', attempt: state.attempt },
-      data: { status: 'RUNNING', attempt, startedAt: state.startedAt ?? now, input: json(input), nextAttemptAt: null },
-    });
-    if (moved.count !== 1) return null;
-    const row = await tx.stepAttempt.create({
-      data: {
-        tenantId: run.tenantId,
-        workspaceId: run.workspaceId,
-        runId: run.id,
-        stepRunId: state.id,
-        attempt,
-        input: json(input),
-        workerId: deps.config.workerId,
-        startedAt: now,
-      },
-    });
-    await appendEvents(tx, run, [{ type: 'step.started', stepId: step.id, payload: { attempt, input } }], now);
-    return row;
-  });
+  const key = deliveryKey(run, state, attempt);
+  const attemptRow = await write(
+    'step.start',
+    async (tx) => {
+      const moved = await tx.stepRun.updateMany({
+        where: current,
+        data: { status: 'RUNNING', attempt, startedAt: state.startedAt ?? now, input: json(input), nextAttemptAt: null, deliveryKey: key },
+      });
+      if (moved.count !== 1) return null;
+      const row = await tx.stepAttempt.create({
+        data: {
+          tenantId: run.tenantId,
+          workspaceId: run.workspaceId,
+          runId: run.id,
+          stepRunId: state.id,
+          attempt,
+          idempotencyKey: key,
+          input: json(input),
+          workerId: deps.config.workerId,
+          startedAt: now,
+        },
+      });
+      await appendEvents(tx, run, [{ type: 'step.started', stepId: step.id, payload: { attempt, input, idempotencyKey: key } }], now);
+      return row;
+    },
+    at,
+  );
   if (!attemptRow) return true;
   const controller = new AbortController();
   const findAgent = (name: string): Promise<Agent | null> =>
     deps.res.db.prisma.agent.findFirst({ where: { tenantId: run.tenantId, workspaceId: run.workspaceId, name, deletedAt: null } });
+  const started = { id: attemptRow.id, attempt, startedAt: attemptRow.startedAt };
   const done = (async () => {
+    let outcome: Outcome;
     try {
       const result = await runAttempt(step, input, {
         runId: run.id,
         attempt,
+        idempotencyKey: key,
         data,
         signal: controller.signal,
         caller: deps.caller,
+        transforms: deps.transforms,
         findAgent,
       });
-      await finishAttempt(deps, run, step, state, attemptRow.id, attempt, write, { ok: true, ...result });
+      outcome = { ok: true, ...result };
     } catch (error) {
-      await finishAttempt(
-        deps,
-        run,
-        step,
-        state,
-        attemptRow.id,
-        attempt,
-        write,
-        { ok: false, failure: classify(error), aborted: controller.signal.aborted },
-        findAgent,
-      );
+      outcome = { ok: false, failure: classify(error), aborted: controller.signal.aborted };
     }
-  })()
-    .catch((error: unknown) => {
-      if (!(error instanceof LeaseLostError))
-        deps.res.logger.error({ err: error, runId: run.id, stepId: step.id }, 'recording a step outcome failed');
-    })
-    .finally(() => {
-      inflight.delete(step.id);
-      kick();
-    });
+    await recordOutcome(deps, run, step, state, started, write, outcome, findAgent);
+  })().finally(() => {
+    inflight.delete(step.id);
+    kick();
+  });
   inflight.set(step.id, { controller, done });
   return true;
 }
@@ -115,80 +119,150 @@ type Outcome =
   | { ok: true; output: unknown; logs: { level: string; message: string; data?: unknown }[]; statusCode: number | null }
   | { ok: false; failure: AttemptFailure; aborted: boolean };
 
+interface StartedAttempt {
+  id: string;
+  attempt: number;
+  startedAt: Date;
+}
+
+/**
+ * Records an outcome, never dropping it silently: an outcome the database cannot store (NUL
+ * characters, past the size cap) becomes a failed attempt saying so; transient database
+ * failures are retried while the lease is held (by the writer); if the outcome still cannot be
+ * written, the attempt is recorded as failed with the reason. Only a lost lease (another
+ * claim owns the run and will deliver the step again, with the same key) records nothing.
+ */
+async function recordOutcome(
+  deps: EngineDeps,
+  run: Run,
+  step: Step,
+  state: StepRun,
+  started: StartedAttempt,
+  write: Write,
+  outcome: Outcome,
+  findAgent: (name: string) => Promise<Agent | null>,
+): Promise<void> {
+  if (outcome.ok) {
+    const problem = checkStorable(outcome.output, deps.config.maxOutputBytes);
+    if (problem) outcome = { ok: false, failure: problem, aborted: false };
+  }
+  try {
+    await finishAttempt(deps, run, step, state, started, write, outcome, findAgent);
+    return;
+  } catch (error) {
+    if (error instanceof LeaseLostError || error instanceof RunChangedError) return;
+    deps.res.logger.error({ err: describeDbError(error), runId: run.id, stepId: step.id }, 'recording a step outcome failed');
+    const failure: AttemptFailure = {
+      message:
+        `the outcome of attempt ${started.attempt} could not be stored (${describeDbError(error).name}` +
+        `${describeDbError(error).code ? ` ${describeDbError(error).code}` : ''}); the step was not executed again`,
+      kind: 'unrecordable',
+      statusCode: null,
+      body: null,
+      retryable: false,
+      retryAfterMs: null,
+    };
+    try {
+      await finishAttempt(deps, run, step, state, started, write, { ok: false, failure, aborted: false }, findAgent);
+    } catch (again) {
+      // The orphan path delivers the step again (same key) and counts it against STEP_MAX_INTERRUPTIONS.
+      if (!(again instanceof LeaseLostError))
+        deps.res.logger.error({ err: describeDbError(again), runId: run.id, stepId: step.id }, 'recording the failure failed too');
+    }
+  }
+}
+
 /**
  * Records how an attempt ended. Conditional on the step still RUNNING this attempt, so an
- * outcome that arrives after a cancel (or after another worker took over) changes nothing.
+ * outcome that arrives after a cancel (or after another claim took over) changes nothing.
  */
 async function finishAttempt(
   deps: EngineDeps,
   run: Run,
   step: Step,
   state: StepRun,
-  attemptId: string,
-  attempt: number,
+  started: StartedAttempt,
   write: Write,
   outcome: Outcome,
-  findAgent?: (name: string) => Promise<Agent | null>,
+  findAgent: (name: string) => Promise<Agent | null>,
 ): Promise<void> {
   const now = deps.res.clock.now();
-  const durationMs =
-    now.getTime() -
-    (await deps.res.db.prisma.stepAttempt.findUniqueOrThrow({ where: { id: attemptId }, select: { startedAt: true } })).startedAt.getTime();
+  const { attempt } = started;
+  const durationMs = Math.max(0, now.getTime() - started.startedAt.getTime());
   const current = { id: state.id, status: 'RUNNING', attempt };
+  const at = { stepId: step.id };
   if (outcome.ok) {
-    await write(async (tx) => {
-      const changed = await tx.stepRun.updateMany({
-        where: current,
-        data: { status: 'COMPLETED', output: json(outcome.output), error: json(null), completedAt: now },
-      });
-      if (changed.count !== 1) return;
-      await tx.stepAttempt.update({
-        where: { id: attemptId },
-        data: { status: 'SUCCEEDED', output: json(outcome.output), statusCode: outcome.statusCode, finishedAt: now, durationMs },
-      });
-      const events: NewRunEvent[] = outcome.logs.map((log) => ({ type: 'step.log', stepId: step.id, payload: { ...log, attempt } }));
-      events.push({ type: 'step.completed', stepId: step.id, payload: { attempt, output: outcome.output, durationMs } });
-      await appendEvents(tx, run, events, now);
-    });
+    const { output } = outcome;
+    await write(
+      'step.finish',
+      async (tx) => {
+        const changed = await tx.stepRun.updateMany({
+          where: current,
+          data: { status: 'COMPLETED', output: json(output), error: json(null), completedAt: now },
+        });
+        if (changed.count !== 1) return;
+        await tx.stepAttempt.update({
+          where: { id: started.id },
+          data: { status: 'SUCCEEDED', output: json(output), statusCode: outcome.statusCode, finishedAt: now, durationMs },
+        });
+        const events: NewRunEvent[] = outcome.logs.map((log) => ({
+          type: 'step.log',
+          stepId: step.id,
+          payload: { ...(cleanValue(log) as Record<string, unknown>), attempt },
+        }));
+        events.push({ type: 'step.completed', stepId: step.id, payload: { attempt, output, durationMs } });
+        await appendEvents(tx, run, events, now);
+      },
+      at,
+    );
     return;
   }
-  const { failure } = outcome;
+  // Aborted by this driver: whoever made it stop (a cancel, a failed sibling, a shutdown or a
+  // lost lease) has recorded, or will record, what became of the step.
+  if (outcome.aborted && outcome.failure.kind === 'aborted') return;
+  const failure = {
+    ...outcome.failure,
+    message: cleanText(outcome.failure.message),
+    body: outcome.failure.body && cleanText(outcome.failure.body),
+  };
   const error = { ...failure, attempt };
-  // An attempt aborted because the run was cancelled or failed elsewhere: already recorded.
-  if (outcome.aborted && failure.kind === 'aborted') {
-    await deps.res.db.prisma.stepAttempt.updateMany({
-      where: { id: attemptId, status: 'RUNNING' },
-      data: { status: 'CANCELLED', error, finishedAt: now, durationMs },
-    });
-    return;
-  }
-  const policy = await policyFor(step, { findAgent: findAgent ?? (async () => null) });
-  // Failures since the step (re)started count against its retries: retryRun grants a fresh budget.
-  const since = state.startedAt ?? now;
+  const policy = await policyFor(step, { findAgent });
+  // Failed attempts of this execution count against its retries: retryRun raises retryBase.
   const failures =
-    (await deps.res.db.prisma.stepAttempt.count({ where: { stepRunId: state.id, status: 'FAILED', startedAt: { gte: since } } })) + 1;
+    (await deps.res.db.prisma.stepAttempt.count({ where: { stepRunId: state.id, status: 'FAILED', attempt: { gt: state.retryBase } } })) +
+    1;
   const optedIn = failure.statusCode !== null && (step.retry?.retryOn ?? []).includes(failure.statusCode);
   const retry = shouldRetry(policy, failures, failure.retryable || optedIn);
   const retryAt = retry ? new Date(now.getTime() + retryDelayMs(policy, failures, deps.random, failure.retryAfterMs)) : null;
-  await write(async (tx) => {
-    const changed = await tx.stepRun.updateMany({
-      where: current,
-      data: retry ? { status: 'PENDING', error, nextAttemptAt: retryAt } : { status: 'FAILED', error, completedAt: now },
-    });
-    await tx.stepAttempt.update({
-      where: { id: attemptId },
-      data: { status: 'FAILED', error, statusCode: failure.statusCode, finishedAt: now, durationMs, retryAt },
-    });
-    if (changed.count !== 1) return;
-    await appendEvents(
-      tx,
-      run,
-      [
-        retry
-          ? { type: 'step.retry_scheduled', stepId: step.id, payload: { attempt, error, retryAt: retryAt?.toISOString() } }
-          : { type: 'step.failed', stepId: step.id, payload: { attempt, error } },
-      ],
-      now,
-    );
-  });
+  // Without a reply the agent may have done the work: the retry keeps the key so the agent can
+  // tell. A reply that says it failed makes the retry a new execution with a new key.
+  const keepKey = failure.kind === 'network' || failure.kind === 'timeout';
+  await write(
+    'step.finish',
+    async (tx) => {
+      const changed = await tx.stepRun.updateMany({
+        where: current,
+        data: {
+          ...(retry ? { status: 'PENDING', error, nextAttemptAt: retryAt } : { status: 'FAILED', error, completedAt: now }),
+          ...(keepKey ? {} : { deliveryKey: null }),
+        },
+      });
+      if (changed.count !== 1) return;
+      await tx.stepAttempt.update({
+        where: { id: started.id },
+        data: { status: 'FAILED', error, statusCode: failure.statusCode, finishedAt: now, durationMs, retryAt },
+      });
+      await appendEvents(
+        tx,
+        run,
+        [
+          retry
+            ? { type: 'step.retry_scheduled', stepId: step.id, payload: { attempt, error, retryAt: retryAt?.toISOString() } }
+            : { type: 'step.failed', stepId: step.id, payload: { attempt, error } },
+        ],
+        now,
+      );
+    },
+    at,
+  );
 }

@@ -1,17 +1,27 @@
 // Run-level transitions the executor applies between attempts: timers, orphans, skips, failure.
-import type { Run, StepRun } from '../db/models.ts';
+// Each is a compare-and-set on what the driver read: the run's version (through the write's
+// fence) and the step's status and attempt, so nothing a user committed meanwhile is undone.
+import type { Prisma, Run, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { DataContext } from './dataflow.ts';
-import type { EngineDeps, InFlight } from './engine-types.ts';
-import { appendEvents, type Tx } from './events.ts';
-import { release } from './lease.ts';
+import { DEFINITION_CACHE_SIZE, type EngineDeps, type InFlight } from './engine-types.ts';
+import { appendEvents, type NewRunEvent, type Tx } from './events.ts';
+import { RunChangedError } from './lease.ts';
+import type { Write } from './writes.ts';
 
+/** A version's definition, from a bounded most-recently-used cache (versions never change). */
 export async function definitionOf(deps: EngineDeps, versionId: string): Promise<WorkflowDefinition> {
   const cached = deps.definitions.get(versionId);
-  if (cached) return cached;
+  if (cached) {
+    // Re-inserting keeps the Map's order "least recently used first".
+    deps.definitions.delete(versionId);
+    deps.definitions.set(versionId, cached);
+    return cached;
+  }
   const version = await deps.res.db.prisma.workflowVersion.findUniqueOrThrow({ where: { id: versionId }, select: { definition: true } });
   const definition = version.definition as unknown as WorkflowDefinition;
   deps.definitions.set(versionId, definition);
+  if (deps.definitions.size > DEFINITION_CACHE_SIZE) deps.definitions.delete(deps.definitions.keys().next().value as string);
   return definition;
 }
 
@@ -27,42 +37,55 @@ export function stepErrorMessage(step: StepRun | undefined): string {
   return error?.message ?? 'unknown error';
 }
 
-export type Write = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-
-/** Fails the run, cancelling steps that were in flight; pending steps stay pending for retryRun. */
+/**
+ * Fails the run (as read at `run.version`), cancelling steps that were in flight; pending
+ * steps stay pending for retryRun. The lease is freed in the same transaction, so no later
+ * release can park over a retry that commits right after.
+ */
 export async function failRun(deps: EngineDeps, run: Run, write: Write, message: string, stepId: string | null): Promise<void> {
   const now = deps.res.clock.now();
-  await write(async (tx) => {
-    const running = await tx.stepRun.findMany({
-      where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
-      select: { stepId: true },
-    });
-    await tx.stepRun.updateMany({
-      where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
-      data: { status: 'CANCELLED', completedAt: now },
-    });
-    await tx.stepAttempt.updateMany({ where: { runId: run.id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
-    await tx.run.update({
-      where: { id: run.id },
-      data: { status: 'FAILED', completedAt: now, runnableAt: null, error: { message, stepId } },
-    });
-    await appendEvents(
-      tx,
-      run,
-      [
-        ...running.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
-        { type: 'run.failed', payload: { message, stepId } },
-      ],
-      now,
-    );
-  });
-  await release(deps.res.db, run.id, deps.config.workerId, null);
+  await write(
+    'run.fail',
+    async (tx) => {
+      const running = await tx.stepRun.findMany({
+        where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
+        select: { stepId: true },
+      });
+      await tx.stepRun.updateMany({
+        where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
+        data: { status: 'CANCELLED', completedAt: now },
+      });
+      await tx.stepAttempt.updateMany({ where: { runId: run.id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
+      await tx.run.update({
+        where: { id: run.id },
+        data: {
+          status: 'FAILED',
+          completedAt: now,
+          runnableAt: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          error: { message, stepId },
+        },
+      });
+      await appendEvents(
+        tx,
+        run,
+        [
+          ...running.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
+          { type: 'run.failed', payload: { message, stepId } },
+        ],
+        now,
+      );
+    },
+    { version: run.version },
+  );
 }
 
 /**
  * Completes delays whose time has come, fails waits that timed out, and resets steps left
- * RUNNING by a worker that died (interrupted attempts are retried and do not use up retries).
- * Returns true when it changed something.
+ * RUNNING by a claim that is gone (interrupted attempts are delivered again with the same
+ * idempotency key and do not use up retries, but only `maxInterruptions` times: a step that
+ * keeps killing its worker fails instead of looping). Returns true when it changed something.
  */
 export async function settleTimersAndOrphans(
   deps: EngineDeps,
@@ -74,50 +97,70 @@ export async function settleTimersAndOrphans(
   now: Date,
 ): Promise<boolean> {
   let changed = false;
+  const at = { version: run.version };
   for (const step of definition.steps) {
     const state = steps.get(step.id);
     if (!state) continue;
+    const current = { id: state.id, status: state.status, attempt: state.attempt };
     if (state.status === 'WAITING' && state.nextAttemptAt && state.nextAttemptAt <= now) {
       changed = true;
-      if (step.type === 'delay') {
-        const output = { delayedMs: step.durationMs };
-        await write(async (tx) => {
-          await tx.stepRun.update({
-            where: { id: state.id },
-            data: { status: 'COMPLETED', output, completedAt: now, nextAttemptAt: null },
-          });
-          await appendEvents(tx, run, [{ type: 'step.completed', stepId: step.id, payload: { output } }], now);
-        });
-      } else {
-        const error = { message: `no signal arrived within ${step.timeoutMs ?? 0}ms`, kind: 'timeout' };
-        await write(async (tx) => {
-          await tx.stepRun.update({ where: { id: state.id }, data: { status: 'FAILED', error, completedAt: now, nextAttemptAt: null } });
-          await appendEvents(tx, run, [{ type: 'step.failed', stepId: step.id, payload: { error } }], now);
-        });
-      }
+      const [data, event]: [Prisma.StepRunUpdateManyMutationInput, NewRunEvent] =
+        step.type === 'delay'
+          ? [
+              { status: 'COMPLETED', output: { delayedMs: step.durationMs } },
+              { type: 'step.completed', stepId: step.id, payload: { output: { delayedMs: step.durationMs } } },
+            ]
+          : [
+              { status: 'FAILED', error: { message: `no signal arrived within ${step.timeoutMs ?? 0}ms`, kind: 'timeout' } },
+              {
+                type: 'step.failed',
+                stepId: step.id,
+                payload: { error: { message: `no signal arrived within ${step.timeoutMs ?? 0}ms`, kind: 'timeout' } },
+              },
+            ];
+      await write(
+        'step.timer',
+        async (tx) => {
+          const moved = await tx.stepRun.updateMany({ where: current, data: { ...data, completedAt: now, nextAttemptAt: null } });
+          if (moved.count === 1) await appendEvents(tx, run, [event], now);
+        },
+        { ...at, stepId: step.id },
+      );
     } else if (state.status === 'RUNNING' && !inflight.has(step.id)) {
       changed = true;
-      await write(async (tx) => {
-        // Conditional: the snapshot may be stale, and an attempt of this worker that finished
-        // since it was read must not be undone (that would execute the step twice).
-        const reset = await tx.stepRun.updateMany({
-          where: { id: state.id, status: 'RUNNING', attempt: state.attempt },
-          data: { status: 'PENDING', nextAttemptAt: null },
-        });
-        if (reset.count !== 1) return;
-        await tx.stepAttempt.updateMany({
-          where: { stepRunId: state.id, attempt: state.attempt, status: 'RUNNING' },
-          data: {
-            status: 'INTERRUPTED',
-            finishedAt: now,
-            error: { message: 'the worker running this attempt stopped before it finished' },
-          },
-        });
-        await appendEvents(tx, run, [{ type: 'step.interrupted', stepId: step.id, payload: { attempt: state.attempt } }], now);
-      });
+      await write('step.interrupt', (tx) => interrupt(deps, tx, run, state, now), { ...at, stepId: step.id });
     }
   }
   return changed;
+}
+
+async function interrupt(deps: EngineDeps, tx: Tx, run: Run, state: StepRun, now: Date): Promise<void> {
+  const interrupted =
+    (await tx.stepAttempt.count({ where: { stepRunId: state.id, status: 'INTERRUPTED', attempt: { gt: state.retryBase } } })) + 1;
+  const error =
+    interrupted >= deps.config.maxInterruptions
+      ? {
+          message:
+            `the step was delivered ${interrupted} times and every delivery was interrupted before its outcome was recorded ` +
+            `(STEP_MAX_INTERRUPTIONS=${deps.config.maxInterruptions}); look for what stops the worker while it runs (a crash, ` +
+            'a runaway call, an outcome the database rejects), then retry the run',
+          kind: 'interrupted',
+          attempt: state.attempt,
+        }
+      : null;
+  // Conditional: an attempt of this driver that finished since the read must not be undone.
+  const reset = await tx.stepRun.updateMany({
+    where: { id: state.id, status: 'RUNNING', attempt: state.attempt },
+    data: error ? { status: 'FAILED', error, completedAt: now, nextAttemptAt: null } : { status: 'PENDING', nextAttemptAt: null },
+  });
+  if (reset.count !== 1) return;
+  await tx.stepAttempt.updateMany({
+    where: { stepRunId: state.id, attempt: state.attempt, status: 'RUNNING' },
+    data: { status: 'INTERRUPTED', finishedAt: now, error: { message: 'the worker running this attempt stopped before it finished' } },
+  });
+  const events: NewRunEvent[] = [{ type: 'step.interrupted', stepId: state.stepId, payload: { attempt: state.attempt, interrupted } }];
+  if (error) events.push({ type: 'step.failed', stepId: state.stepId, payload: { attempt: state.attempt, error } });
+  await appendEvents(tx, run, events, now);
 }
 
 /**
@@ -144,21 +187,28 @@ export async function propagateSkips(
     return s.dependsOn.length > 0 && s.dependsOn.every((d) => steps.get(d)?.status === 'SKIPPED');
   });
   if (skip.length === 0) return false;
-  await write(async (tx) => {
-    await tx.stepRun.updateMany({
-      where: { runId: run.id, stepId: { in: skip.map((s) => s.id) } },
-      data: { status: 'SKIPPED', completedAt: now },
-    });
-    await appendEvents(
-      tx,
-      run,
-      skip.map((s) => ({
-        type: 'step.skipped',
-        stepId: s.id,
-        payload: { reason: untaken.has(s.id) ? 'branch not taken' : 'all dependencies skipped' },
-      })),
-      now,
-    );
-  });
+  await write(
+    'step.skip',
+    async (tx) => {
+      const moved = await tx.stepRun.updateMany({
+        where: { runId: run.id, stepId: { in: skip.map((s) => s.id) }, status: 'PENDING' },
+        data: { status: 'SKIPPED', completedAt: now },
+      });
+      // Steps move only through this driver or a versioned user action, so this does not happen;
+      // if it did, rolling back and reading again is the safe answer.
+      if (moved.count !== skip.length) throw new RunChangedError(run.id);
+      await appendEvents(
+        tx,
+        run,
+        skip.map((s) => ({
+          type: 'step.skipped',
+          stepId: s.id,
+          payload: { reason: untaken.has(s.id) ? 'branch not taken' : 'all dependencies skipped' },
+        })),
+        now,
+      );
+    },
+    { version: run.version },
+  );
   return true;
 }

@@ -14,7 +14,7 @@ import { createRunStreams, type RunStreams, SlowSubscriberError } from '../engin
 import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
 import { startWorkers, type WorkerPool } from '../engine/worker.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
-import { type Clock, type Resources, systemClock } from '../domain/resources.ts';
+import { type Clock, type EngineHooks, type Resources, systemClock } from '../domain/resources.ts';
 import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
 import type { Config } from './config.ts';
@@ -37,6 +37,8 @@ export interface AppOverrides {
   onQuery?: ConnectOptions['onQuery'];
   /** Jitter source for retry delays. */
   random?: () => number;
+  /** Engine pause points and fault injection (tests only). */
+  hooks?: EngineHooks;
 }
 
 /** A built, not yet listening, Flowdeck server. */
@@ -80,6 +82,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const db: Database = await connectDatabase(config.database, {
     sqliteSynchronous: config.sqliteSynchronous,
     onQuery: overrides.onQuery,
+    poolSize: config.databasePoolSize,
   });
   const version = packageVersion();
   const clock = overrides.clock ?? systemClock;
@@ -99,11 +102,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     fetch: overrides.fetch ?? fetch,
     notifier: new Notifier(),
     metrics,
+    ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
   const services = createServices(resources);
-  const streams = createRunStreams(resources, config.streamMaxBuffered);
-  const runChanges = createRunChanges(resources, config.streamMaxBuffered);
-  // Other processes' events arrive through PostgreSQL NOTIFY; SQLite serves one process.
+  const streamOptions = { maxBuffered: config.streamMaxBuffered, catchUpMs: config.streamCatchUpMs };
+  const streams = createRunStreams(resources, streamOptions);
+  const runChanges = createRunChanges(resources, streamOptions);
+  // Other processes' events arrive through PostgreSQL NOTIFY (with a periodic catch-up behind
+  // it); SQLite serves one process, `npm run worker` refuses it.
   const listener = config.database.provider === 'postgres' ? listenForRunEvents(config.database.url, resources.notifier, logger) : null;
   // Workers run beside the API by default; `npm run worker` runs them without it.
   const workers =
@@ -113,13 +119,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           maxParallelSteps: config.runMaxParallelSteps,
           leaseMs: config.leaseMs,
           pollMs: config.workerPollMs,
+          maxInterruptions: config.stepMaxInterruptions,
+          maxOutputBytes: config.stepMaxOutputBytes,
+          maxLogEntries: config.stepMaxLogEntries,
+          transforms: { timeoutMs: config.transformTimeoutMs, maxMemoryMb: config.transformMaxMemoryMb, threads: config.transformThreads },
           random: overrides.random,
         })
       : null;
   // Visible to every process before this one serves a request (seed 001's /workflows asks).
   await workers?.ready;
   // The scheduler runs wherever workers run; ticks fire once however many processes do.
-  const scheduler: Scheduler | null = config.workerConcurrency > 0 ? startScheduler(resources, { pollMs: config.workerPollMs }) : null;
+  const scheduler: Scheduler | null =
+    config.workerConcurrency > 0
+      ? startScheduler(resources, { pollMs: config.workerPollMs, retentionDays: config.runRetentionDays })
+      : null;
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,

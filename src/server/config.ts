@@ -20,7 +20,12 @@ const envSchema = z.object({
   STREAM_MAX_BUFFERED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(10_000).optional(),
-  STEP_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).default(4 * 1024 * 1024),
+  STEP_MAX_OUTPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_073_741_824)
+    .default(4 * 1024 * 1024),
   STEP_MAX_LOG_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(100),
   STEP_MAX_INTERRUPTIONS: z.coerce.number().int().min(1).max(1000).default(5),
   TRANSFORM_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),

@@ -97,6 +97,13 @@ describe('crash recovery', () => {
     expect(calls.filter((s) => s === 'a')).toHaveLength(1);
     expect(calls.filter((s) => s === 'b')).toHaveLength(2);
     expect(calls.filter((s) => s === 'c')).toHaveLength(1);
+    // The re-sent b is a redelivery of the same execution: the same Idempotency-Key, so the
+    // agent can tell it already did the work; only the attempt number differs.
+    const bCallsSent = agent.calls.filter((c) => (c.body as { stepId: string }).stepId === 'b');
+    const keys = bCallsSent.map((c) => c.headers['idempotency-key']);
+    expect(keys[0]).toBe(`${run.id}:b:1`);
+    expect(keys[1]).toBe(keys[0]);
+    expect(bCallsSent.map((c) => c.headers['x-flowdeck-attempt'])).toEqual(['1', '2']);
     held.open();
   }, 90_000);
 });

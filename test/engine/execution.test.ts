@@ -85,17 +85,17 @@ describe('data flow', () => {
     expect(done.status).toBe('COMPLETED');
     const runId = dbId(run.id);
     expect(a.calls).toHaveLength(1);
-    expect(a.calls[0]?.body).toEqual({ runId, stepId: 'a', attempt: 1, input: { q: 'go' } });
+    expect(a.calls[0]?.body).toEqual({ runId, stepId: 'a', attempt: 1, idempotencyKey: `${runId}:a:1`, input: { q: 'go' } });
     expect(a.calls[0]?.headers['idempotency-key']).toBe(`${runId}:a:1`);
     expect(a.calls[0]?.headers.authorization).toBe('Bearer token-a');
 
     const byStep = new Map(bc.calls.map((c) => [(c.body as AgentBody).stepId, c]));
     expect(bc.calls).toHaveLength(2);
     const bBody = byStep.get('b')?.body as AgentBody;
-    expect(bBody).toEqual({ runId, stepId: 'b', attempt: 1, input: { list: [1, 2, 3] } });
+    expect(bBody).toEqual({ runId, stepId: 'b', attempt: 1, idempotencyKey: `${runId}:b:1`, input: { list: [1, 2, 3] } });
     expect(Array.isArray(bBody.input.list)).toBe(true);
     const cBody = byStep.get('c')?.body as AgentBody;
-    expect(cBody).toEqual({ runId, stepId: 'c', attempt: 1, input: { label: 'count=3' } });
+    expect(cBody).toEqual({ runId, stepId: 'c', attempt: 1, idempotencyKey: `${runId}:c:1`, input: { label: 'count=3' } });
     expect(typeof cBody.input.label).toBe('string');
     expect(byStep.get('b')?.headers['idempotency-key']).toBe(`${runId}:b:1`);
     expect(byStep.get('c')?.headers['idempotency-key']).toBe(`${runId}:c:1`);
@@ -103,7 +103,7 @@ describe('data flow', () => {
 
     expect(d.calls).toHaveLength(1);
     const joined = { fromB: { list: [1, 2, 3] }, fromC: { label: 'count=3' } };
-    expect(d.calls[0]?.body).toEqual({ runId, stepId: 'd', attempt: 1, input: joined });
+    expect(d.calls[0]?.body).toEqual({ runId, stepId: 'd', attempt: 1, idempotencyKey: `${runId}:d:1`, input: joined });
     expect(d.calls[0]?.headers['idempotency-key']).toBe(`${runId}:d:1`);
     expect(d.calls[0]?.headers.authorization).toBe('Bearer token-d');
 
@@ -167,6 +167,8 @@ describe('failures and retries', () => {
     const runId = dbId(run.id);
     expect(flaky.calls.map((c) => c.headers['idempotency-key'])).toEqual([`${runId}:call:1`, `${runId}:call:2`, `${runId}:call:3`]);
     expect(flaky.calls.map((c) => (c.body as AgentBody).attempt)).toEqual([1, 2, 3]);
+    // Each 503 was a reply saying the work failed: every retry is a new execution, with a new key.
+    expect(flaky.calls.map((c) => c.headers['x-flowdeck-attempt'])).toEqual(['1', '2', '3']);
     const step = stepOf(done, 'call');
     expect(step.output).toEqual({ ok: true });
     expect(step.attemptCount).toBe(3);

@@ -1,0 +1,83 @@
+// How a run's driver writes: every write is one transaction that first fences on the claim
+// (and, for decisions taken from a read of the run, on the run's version), is retried in place
+// when the database fails transiently, and nudges live streams once it has committed.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sharedNow, type EngineWrite } from '../domain/resources.ts';
+import type { EngineDeps } from './engine-types.ts';
+import type { Tx } from './events.ts';
+import { type Claim, fence, LeaseLostError, RunChangedError } from './lease.ts';
+
+/** What a write is conditional on besides the lease. */
+export interface WriteOptions {
+  /** The run's version the decision was made from: a change since then throws RunChangedError. */
+  version?: number;
+  /** The step the write is about (passed to test hooks). */
+  stepId?: string;
+}
+
+/** A fenced, retried engine write (see {@link createWriter}). */
+export type Write = <T>(name: EngineWrite, fn: (tx: Tx) => Promise<T>, options?: WriteOptions) => Promise<T>;
+
+// Prisma's codes for failures that say nothing about the write itself: the server could not
+// be reached or timed out, the pool had no connection in time, the transaction could not
+// start or was closed under us, a write conflict or deadlock.
+const TRANSIENT_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+// The same, as the drivers (pg, better-sqlite3) and Node's sockets say it.
+const TRANSIENT_MESSAGE =
+  /deadlock detected|could not serialize|serialization failure|SQLITE_BUSY|database is locked|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|Connection terminated|connection (was )?closed|Unable to start a transaction|Transaction already closed|timed out fetching a new connection|terminating connection/i;
+
+/** Whether a database error is worth retrying as it is (the same write may well succeed). */
+export function isTransientDbError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  if (TRANSIENT_MESSAGE.test(error.message)) return true;
+  return error.cause !== undefined && error.cause !== error && isTransientDbError(error.cause);
+}
+
+/**
+ * What a database error is, without what it quotes: driver messages (PostgreSQL's DETAIL, for
+ * one) can quote the values being written, and step outputs may hold personal data or secrets.
+ */
+export function describeDbError(error: unknown): { name: string; code?: string; transient: boolean } {
+  const name = error instanceof Error ? error.name : typeof error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return { name, ...(typeof code === 'string' ? { code } : {}), transient: isTransientDbError(error) };
+}
+
+/** Waits before the retries of a transiently failed write; the lease outlasts them by default. */
+export const WRITE_RETRY_DELAYS_MS: readonly number[] = [20, 50, 100, 200, 400, 800, 1600, 3200];
+
+/**
+ * Builds the write function of one claim. Each try: the test hook (a pause point or an
+ * injected failure), then one transaction that fences first and then runs `fn`. A transient
+ * failure is retried after a growing delay; every retry fences again, so retrying stops by
+ * itself when the lease is lost. Lease loss and run changes are never retried here.
+ */
+export function createWriter(deps: EngineDeps, claim: Claim): Write {
+  const { res, config } = deps;
+  return async (name, fn, options = {}) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await res.hooks?.beforeWrite?.(name, { runId: claim.runId, ...(options.stepId ? { stepId: options.stepId } : {}) });
+        const result = await res.db.prisma.$transaction(async (tx) => {
+          await fence(tx, res.db.provider, claim, sharedNow(res.clock), config.leaseMs, options.version);
+          return fn(tx);
+        });
+        // After commit, so a stream that fetches on this nudge sees what was written.
+        res.notifier.eventsAppended(claim.runId);
+        return result;
+      } catch (error) {
+        if (error instanceof LeaseLostError || error instanceof RunChangedError) throw error;
+        const delay = WRITE_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined || !isTransientDbError(error)) throw error;
+        res.logger.warn(
+          { err: describeDbError(error), runId: claim.runId, write: name, retry: attempt + 1 },
+          'engine write failed; retrying',
+        );
+        await sleep(delay);
+      }
+    }
+  };
+}
