@@ -79,9 +79,11 @@ export class EngineControl {
     this.#faults.push({ write, runId: options.runId, left: options.times ?? 1, transient: options.transient ?? false });
   }
 
-  /** Disarms every fault (pauses still armed are released). */
+  /** Disarms every fault, releases pauses still armed, and forgets what was recorded. */
   reset(): void {
     this.#faults.length = 0;
+    this.writes.length = 0;
+    this.injected = 0;
     for (const p of this.#pauses.splice(0)) p.release.resolve(undefined);
   }
 }
