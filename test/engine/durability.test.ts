@@ -12,6 +12,7 @@ import { type TestAgent, gate, startHttpAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { type ScratchDatabase, scratchDatabase, testProvider } from '../support/database.ts';
 import { type FlowdeckProcess, gqlOver, startProcess } from '../support/process.ts';
+import { dbId } from '../support/flows.ts';
 import { eventually } from '../support/runs.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -101,11 +102,79 @@ describe('crash recovery', () => {
     // agent can tell it already did the work; only the attempt number differs.
     const bCallsSent = agent.calls.filter((c) => (c.body as { stepId: string }).stepId === 'b');
     const keys = bCallsSent.map((c) => c.headers['idempotency-key']);
-    expect(keys[0]).toBe(`${run.id}:b:1`);
+    expect(keys[0]).toBe(`${dbId(run.id)}:b:1`);
     expect(keys[1]).toBe(keys[0]);
     expect(bCallsSent.map((c) => c.headers['x-flowdeck-attempt'])).toEqual(['1', '2']);
     held.open();
   }, 90_000);
+});
+
+describe('repeated crashes', () => {
+  it('servers killed with SIGKILL at random moments: every run completes, each step once, every re-sent call with the key of the call it repeats', async () => {
+    const db: ScratchDatabase = await scratchDatabase();
+    cleanups.push(() => db.drop());
+    const agent: TestAgent = await startHttpAgent(async (body: { stepId: string }) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 150)));
+      return { from: body.stepId };
+    });
+    cleanups.push(() => agent.close());
+    const env = { DATABASE_URL: db.url, LEASE_MS: '1500', WORKER_POLL_MS: '50' };
+    const definition = {
+      steps: [
+        { id: 'a', type: 'agent', agent: 'crash-agent' },
+        { id: 'b', type: 'agent', agent: 'crash-agent', dependsOn: ['a'] },
+        { id: 'c', type: 'agent', agent: 'crash-agent', dependsOn: ['b'] },
+      ],
+    };
+    const runIds: string[] = [];
+    let server = await startProcess('server', env);
+    cleanups.push(kill(server));
+    await gqlOver(server.url as string, CreateAgentDocument, { input: { name: 'crash-agent', url: agent.url } });
+    const wf = (await gqlOver(server.url as string, CreateWorkflowDocument, { input: { name: 'crash-often', definition } })).createWorkflow;
+    if (wf.__typename !== 'Workflow') throw new Error(JSON.stringify(wf));
+    for (let n = 0; n < 10; n++) {
+      const run = (await gqlOver(server.url as string, ExecuteWorkflowDocument, { workflowId: wf.id })).executeWorkflow;
+      if (run.__typename !== 'Run') throw new Error(JSON.stringify(run));
+      runIds.push(run.id);
+    }
+    // Three kills, each at a random moment of the work (the moment is chosen, never asserted on).
+    for (let crash = 0; crash < 3; crash++) {
+      await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(Math.random() * 800)));
+      await kill(server)();
+      server = await startProcess('server', env);
+      cleanups.push(kill(server));
+    }
+    const base = server.url as string;
+    for (const id of runIds) {
+      let run = (await gqlOver(base, RunDocument, { id })).run;
+      for (let i = 0; i < 600 && run.__typename === 'Run' && !['COMPLETED', 'FAILED', 'CANCELLED'].includes(run.status); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        run = (await gqlOver(base, RunDocument, { id })).run;
+      }
+      if (run.__typename !== 'Run') throw new Error('run vanished');
+      expect(run.status).toBe('COMPLETED');
+      for (const step of run.steps) {
+        expect(step.status).toBe('COMPLETED');
+        // Every delivery but the last was interrupted by a crash; the last one succeeded.
+        const statuses = step.attempts.map((a) => a.status);
+        expect(statuses.at(-1)).toBe('SUCCEEDED');
+        expect(statuses.slice(0, -1).every((s) => s === 'INTERRUPTED')).toBe(true);
+      }
+      const events = await gqlOver(base, RunEventsDocument, { id, first: 100 });
+      if (events.run.__typename !== 'Run') throw new Error('no run');
+      const completed = events.run.events.edges.filter((e) => e.node.type === 'step.completed').map((e) => e.node.stepId);
+      expect(completed.sort()).toEqual(['a', 'b', 'c']);
+    }
+    // Each step of each run reached the agent with one key only, however often it was sent.
+    const keysByStep = new Map<string, Set<unknown>>();
+    for (const call of agent.calls) {
+      const body = call.body as { runId: string; stepId: string };
+      const at = `${body.runId}:${body.stepId}`;
+      keysByStep.set(at, (keysByStep.get(at) ?? new Set()).add(call.headers['idempotency-key']));
+    }
+    expect(keysByStep.size).toBe(runIds.length * 3);
+    for (const [at, keys] of keysByStep) expect([...keys]).toEqual([`${at}:1`]);
+  }, 240_000);
 });
 
 describe.runIf(testProvider === 'postgres')('several worker processes on one PostgreSQL', () => {
