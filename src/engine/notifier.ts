@@ -29,6 +29,20 @@ export class Notifier {
     this.#emitter.emit('events', runId);
   }
 
+  /**
+   * Nudges from other processes may have been lost (the PostgreSQL listener reconnected):
+   * whatever watches the event logs should re-read what it watches instead of waiting for them.
+   */
+  resync(): void {
+    this.#emitter.emit('resync');
+  }
+
+  /** Calls `listener` on every {@link resync}; returns the unsubscribe function. */
+  onResync(listener: () => void): () => void {
+    this.#emitter.on('resync', listener);
+    return () => this.#emitter.off('resync', listener);
+  }
+
   /** Calls `listener` with the run id whenever events were appended; returns the unsubscribe function. */
   onEvents(listener: (runId: string) => void): () => void {
     this.#emitter.on('events', listener);

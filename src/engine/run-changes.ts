@@ -3,7 +3,7 @@ import type { Principal } from '../domain/principal.ts';
 import type { Resources } from '../domain/resources.ts';
 import { matchesRunFilter, type ParsedRunFilter } from '../domain/run-filter.ts';
 import { isTerminalRun, type RunStatus } from '../domain/statuses.ts';
-import { DEFAULT_MAX_BUFFERED, SlowSubscriberError } from './run-streams.ts';
+import { DEFAULT_CATCH_UP_MS, DEFAULT_MAX_BUFFERED, SlowSubscriberError, type StreamOptions } from './run-streams.ts';
 
 /** What happened to a run, as the workspace feed reports it. */
 export type RunChangeKind = 'CREATED' | 'STATUS_CHANGED';
@@ -31,6 +31,15 @@ interface Watcher {
 const ACTIVE: RunStatus[] = ['PENDING', 'RUNNING'];
 /** Finished runs remembered, so a late or repeated nudge about one is not taken for a new run. */
 const FINISHED_MEMORY = 10_000;
+/**
+ * How far before the previous catch-up the next one looks for run-level events. Writers stamp
+ * an event before their transaction commits, which may be up to 45 s later (maxWait plus
+ * timeout of an interactive transaction, src/db/database.ts), and processes' clocks differ a
+ * little; re-reading a run already reported costs one comparison.
+ */
+const CATCH_UP_OVERLAP_MS = 60_000;
+/** Run ids per status query, well under every driver's bind-parameter limit. */
+const ID_BATCH = 500;
 
 /**
  * The workspace-wide feed of run creations and status changes behind `runsChanged`.
@@ -42,24 +51,44 @@ const FINISHED_MEMORY = 10_000;
  * finished ones (a nudge can arrive twice: in-process and through NOTIFY), so only real
  * transitions are reported. Transitions closer together than a read are reported once, with the newest
  * state, which is what a live run list shows.
+ *
+ * Nudges from other processes can be lost (NOTIFY is not delivered while the listener
+ * reconnects), so every `catchUpMs` the feed also looks for run-level events logged in the
+ * watched workspaces since its previous look, and after a listener reconnect it re-reads every
+ * active run as well; whatever differs from what it last saw is read and reported like a nudge.
  */
-export function createRunChanges(res: Resources, defaultMaxBuffered = DEFAULT_MAX_BUFFERED) {
+export function createRunChanges(res: Resources, options: StreamOptions = {}) {
   const db = res.db.prisma;
+  const defaultMaxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+  const catchUpMs = options.catchUpMs ?? DEFAULT_CATCH_UP_MS;
   const watchers = new Set<Watcher>();
   const pending = new Set<string>();
   let known: Promise<Map<string, RunStatus>> | null = null;
   const finished = new Map<string, RunStatus>();
   let draining: Promise<void> | null = null;
+  /** Where the next catch-up starts looking for run-level events (set by the seed). */
+  let lookFrom: Date | null = null;
+  /** The active runs must be re-read too: a listener reconnect may have hidden anything. */
+  let recheckActive = false;
+  let catchingUp: Promise<void> | null = null;
+  let catchUpAgain = false;
 
   function seed(): Promise<Map<string, RunStatus>> {
-    known ??= db.run
+    if (known) return known;
+    const at = res.clock.now();
+    const seeding: Promise<Map<string, RunStatus>> = db.run
       .findMany({ where: { status: { in: ACTIVE } }, select: { id: true, status: true } })
-      .then((runs) => new Map(runs.map((r) => [r.id, r.status as RunStatus])))
+      .then((runs) => {
+        // Changes logged before the seed are in what it read; the catch-up looks from here on.
+        if (known === seeding) lookFrom = at;
+        return new Map(runs.map((r) => [r.id, r.status as RunStatus]));
+      })
       .catch((error: unknown) => {
-        known = null;
+        if (known === seeding) known = null;
         throw error;
       });
-    return known;
+    known = seeding;
+    return seeding;
   }
 
   async function classify(run: Run, previous: RunStatus | undefined): Promise<RunChange> {
@@ -126,11 +155,86 @@ export function createRunChanges(res: Resources, defaultMaxBuffered = DEFAULT_MA
       });
   }
 
-  const unsubscribe = res.notifier.onEvents((runId) => {
+  /**
+   * Finds the runs whose status may differ from what the feed last saw without a nudge having
+   * said so, and queues them for {@link drain}, which reports only real transitions.
+   */
+  async function catchUp(): Promise<void> {
     if (watchers.size === 0) return;
-    pending.add(runId);
+    const seeding = seed();
+    const statuses = await seeding;
+    const from = lookFrom;
+    const startedAt = res.clock.now();
+    const withActive = recheckActive;
+    recheckActive = false;
+    try {
+      const seen = new Map<string, string>();
+      const candidates = new Set<string>();
+      const workspaces = [...new Set([...watchers].map((w) => w.principal.workspaceId))];
+      if (from && workspaces.length > 0) {
+        // Every status change logs a run-level event; the (workspaceId, createdAt) index serves this.
+        const logged = await db.runEvent.findMany({
+          where: { workspaceId: { in: workspaces }, createdAt: { gte: from }, type: { startsWith: 'run.' } },
+          select: { runId: true },
+          distinct: ['runId'],
+        });
+        for (const { runId } of logged) candidates.add(runId);
+      }
+      if (withActive) {
+        // Independent of clocks: the runs active now, and the ones the feed still takes for active.
+        const active = await db.run.findMany({ where: { status: { in: ACTIVE } }, select: { id: true, status: true } });
+        for (const run of active) seen.set(run.id, run.status);
+        for (const id of statuses.keys()) candidates.add(id);
+      }
+      const unread = [...candidates].filter((id) => !seen.has(id));
+      for (let i = 0; i < unread.length; i += ID_BATCH) {
+        const runs = await db.run.findMany({ where: { id: { in: unread.slice(i, i + ID_BATCH) } }, select: { id: true, status: true } });
+        for (const run of runs) seen.set(run.id, run.status);
+      }
+      if (known !== seeding) return; // every watcher left meanwhile; the next feed seeds afresh
+      for (const id of candidates) if (!seen.has(id)) statuses.delete(id); // deleted runs
+      for (const [id, status] of seen) if ((statuses.get(id) ?? finished.get(id)) !== status) pending.add(id);
+      const overlapped = new Date(startedAt.getTime() - CATCH_UP_OVERLAP_MS);
+      lookFrom = from && from > overlapped ? from : overlapped;
+    } catch (error) {
+      // Nothing moved on: the next catch-up covers the same ground.
+      if (withActive) recheckActive = true;
+      throw error;
+    }
     drain();
-  });
+  }
+
+  /** Runs a catch-up now, or right after the one in progress. */
+  function requestCatchUp(withActive: boolean): void {
+    if (watchers.size === 0) return;
+    if (withActive) recheckActive = true;
+    if (catchingUp) {
+      catchUpAgain = true;
+      return;
+    }
+    catchingUp = (async () => {
+      do {
+        catchUpAgain = false;
+        await catchUp();
+      } while (catchUpAgain);
+    })()
+      .catch((error: unknown) => res.logger.error({ err: error }, 'catching up run changes failed'))
+      .finally(() => {
+        catchingUp = null;
+      });
+  }
+
+  const unsubscribe = [
+    res.notifier.onEvents((runId) => {
+      if (watchers.size === 0) return;
+      pending.add(runId);
+      drain();
+    }),
+    res.notifier.onResync(() => requestCatchUp(true)),
+  ];
+  const timer = catchUpMs > 0 ? setInterval(() => requestCatchUp(false), catchUpMs) : undefined;
+  // A backstop must not keep the process alive.
+  timer?.unref();
 
   return {
     /**
@@ -165,6 +269,8 @@ export function createRunChanges(res: Resources, defaultMaxBuffered = DEFAULT_MA
         // Nobody watches: nudges go unread, so the next watcher reads the active runs afresh.
         if (watchers.size === 0) {
           known = null;
+          lookFrom = null;
+          recheckActive = false;
           pending.clear();
         }
       }
@@ -177,9 +283,10 @@ export function createRunChanges(res: Resources, defaultMaxBuffered = DEFAULT_MA
       return count;
     },
 
-    /** Stops listening for nudges. */
+    /** Stops listening for nudges and catching up. */
     close(): void {
-      unsubscribe();
+      for (const stop of unsubscribe) stop();
+      clearInterval(timer);
     },
   };
 }

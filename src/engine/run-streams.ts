@@ -4,7 +4,13 @@ import type { Resources } from '../domain/resources.ts';
 
 /** Events a subscriber may have waiting before it is cut off as too slow. */
 export const DEFAULT_MAX_BUFFERED = 1_000;
+/** How often live streams re-read their runs without a nudge, unless configured (STREAM_CATCHUP_MS). */
+export const DEFAULT_CATCH_UP_MS = 5_000;
 const REPLAY_PAGE = 200;
+/** Events read per live query: a burst (or a catch-up after a long gap) is read in pages. */
+const LIVE_PAGE = 200;
+/** Run ids per catch-up query, well under every driver's bind-parameter limit. */
+const CATCH_UP_BATCH = 500;
 
 /**
  * Thrown into a subscriber's stream when it falls too far behind. A run event stream resumes
@@ -23,9 +29,8 @@ export class SlowSubscriberError extends Error {
 interface Subscriber {
   /** Highest sequence handed to this subscriber (delivered or queued). */
   lastSeq: number;
-  /** While true, live events wait in `held` until the catch-up read finishes. */
-  catchingUp: boolean;
-  held: RunEvent[];
+  /** False while the subscriber replays the log; live events reach it only once this is true. */
+  live: boolean;
   queue: RunEvent[];
   wake: () => void;
   failure: Error | null;
@@ -40,36 +45,64 @@ interface Topic {
   again: boolean;
 }
 
+/** Options of {@link createRunStreams} and {@link createRunChanges}. */
+export interface StreamOptions {
+  /** Events (or changes) a subscriber may have waiting before it is cut off as too slow. */
+  maxBuffered?: number;
+  /**
+   * How often every live topic is re-read even without a nudge (0 turns it off). Nudges from
+   * other processes travel by PostgreSQL NOTIFY, which is lost while the listener is
+   * reconnecting and never sent by a writer that bypasses the trigger; this bounds how long
+   * such an event can wait.
+   */
+  catchUpMs?: number;
+}
+
 /**
  * Streams of a run's event log: replay from any sequence, then live events, with no gap and
  * no duplicate. Live events are read from the database once per run per nudge and fanned out
  * to every subscriber of that run; each subscriber has a bounded queue, and one that falls
  * too far behind is cut off with an error telling it where to resume, never slowing the others.
+ * Nudges may be lost between processes, so after a listener reconnect every topic re-reads
+ * from its last fetched sequence, and every `catchUpMs` the topics behind their run's
+ * `lastEventSeq` do too.
  */
-export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MAX_BUFFERED) {
+export function createRunStreams(res: Resources, options: StreamOptions = {}) {
   const db = res.db.prisma;
+  const defaultMaxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+  const catchUpMs = options.catchUpMs ?? DEFAULT_CATCH_UP_MS;
   const topics = new Map<string, Topic>();
   /** The newest run read per run, shared by every subscriber that asks at the same sequence. */
   const snapshots = new Map<string, { seq: number; run: Promise<Run | null> }>();
 
-  function push(subscriber: Subscriber, events: RunEvent[]): void {
-    // Judged on the backlog before this batch: one transaction may write more events than the
-    // limit (a cancel closing many steps), and a consumer keeping up must not be cut off for it.
-    if (subscriber.queue.length >= subscriber.maxBuffered) {
-      // Cut off now; the stream throws with the last sequence the consumer actually received.
-      subscriber.failure ??= new Error('too slow');
-      subscriber.queue.length = 0;
-    } else {
-      for (const event of events) {
-        if (event.seq <= subscriber.lastSeq) continue;
-        subscriber.queue.push(event);
-        subscriber.lastSeq = event.seq;
+  /**
+   * Queues a page of live events. `admitted` holds the subscribers already judged in this read
+   * round: the judgement is on the backlog from before the round, since one transaction may
+   * write more events than the limit (a cancel closing many steps) and arrive in several pages,
+   * and a consumer keeping up must not be cut off for it.
+   */
+  function push(subscriber: Subscriber, events: RunEvent[], admitted: Set<Subscriber>): void {
+    if (subscriber.failure) return;
+    if (!admitted.has(subscriber)) {
+      if (subscriber.queue.length >= subscriber.maxBuffered) {
+        // Cut off now; the stream throws with the last sequence the consumer actually received.
+        subscriber.failure = new Error('too slow');
+        subscriber.queue.length = 0;
+        subscriber.wake();
+        return;
       }
+      admitted.add(subscriber);
+    }
+    for (const event of events) {
+      if (event.seq <= subscriber.lastSeq) continue;
+      subscriber.queue.push(event);
+      subscriber.lastSeq = event.seq;
     }
     subscriber.wake();
   }
 
-  async function fetchLive(runId: string, topic: Topic): Promise<void> {
+  /** Reads what the run logged after `fetchedSeq`, page by page, and hands it to live subscribers. */
+  function fetchLive(runId: string, topic: Topic): Promise<void> {
     if (topic.fetching) {
       topic.again = true;
       return topic.fetching;
@@ -77,16 +110,18 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
     topic.fetching = (async () => {
       do {
         topic.again = false;
-        const events = await db.runEvent.findMany({ where: { runId, seq: { gt: topic.fetchedSeq } }, orderBy: { seq: 'asc' } });
-        if (events.length === 0) continue;
-        topic.fetchedSeq = events.at(-1)?.seq ?? topic.fetchedSeq;
-        for (const subscriber of topic.subscribers) {
-          if (!subscriber.catchingUp) push(subscriber, events);
-          else if (subscriber.held.length >= subscriber.maxBuffered) {
-            // Still replaying and already this far behind: cut off like any slow subscriber.
-            subscriber.failure ??= new Error('too slow');
-            subscriber.held.length = 0;
-          } else subscriber.held.push(...events);
+        const admitted = new Set<Subscriber>();
+        for (;;) {
+          const page = await db.runEvent.findMany({
+            where: { runId, seq: { gt: topic.fetchedSeq } },
+            orderBy: { seq: 'asc' },
+            take: LIVE_PAGE,
+          });
+          const last = page.at(-1);
+          if (!last) break;
+          topic.fetchedSeq = last.seq;
+          for (const subscriber of topic.subscribers) if (subscriber.live) push(subscriber, page, admitted);
+          if (page.length < LIVE_PAGE) break;
         }
       } while (topic.again);
     })().finally(() => {
@@ -95,10 +130,48 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
     return topic.fetching;
   }
 
-  const unsubscribe = res.notifier.onEvents((runId) => {
-    const topic = topics.get(runId);
-    if (topic) void fetchLive(runId, topic).catch((error: unknown) => res.logger.error({ err: error, runId }, 'reading run events failed'));
-  });
+  /** Fetches in the background; a failed read is retried by the next nudge or catch-up, since `fetchedSeq` did not move. */
+  function refetch(runId: string, topic: Topic): void {
+    fetchLive(runId, topic).catch((error: unknown) => res.logger.error({ err: error, runId }, 'reading run events failed'));
+  }
+
+  let catchingUp = false;
+  /** Re-reads the topics whose run logged more than they fetched: one query per batch of topics. */
+  async function catchUp(): Promise<void> {
+    if (catchingUp || topics.size === 0) return;
+    catchingUp = true;
+    try {
+      const ids = [...topics.keys()];
+      for (let i = 0; i < ids.length; i += CATCH_UP_BATCH) {
+        const runs = await db.run.findMany({
+          where: { id: { in: ids.slice(i, i + CATCH_UP_BATCH) } },
+          select: { id: true, lastEventSeq: true },
+        });
+        for (const run of runs) {
+          const topic = topics.get(run.id);
+          if (topic && run.lastEventSeq > topic.fetchedSeq) refetch(run.id, topic);
+        }
+      }
+    } catch (error) {
+      res.logger.error({ err: error }, 'catching up run event streams failed');
+    } finally {
+      catchingUp = false;
+    }
+  }
+
+  const unsubscribe = [
+    res.notifier.onEvents((runId) => {
+      const topic = topics.get(runId);
+      if (topic) refetch(runId, topic);
+    }),
+    // Anything may have been committed while nudges were lost: read every topic afresh.
+    res.notifier.onResync(() => {
+      for (const [runId, topic] of topics) refetch(runId, topic);
+    }),
+  ];
+  const timer = catchUpMs > 0 ? setInterval(() => void catchUp(), catchUpMs) : undefined;
+  // A backstop must not keep the process alive.
+  timer?.unref();
 
   return {
     /**
@@ -107,15 +180,7 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
      * throws SlowSubscriberError if the consumer falls more than `maxBuffered` events behind.
      */
     async *events(principal: Principal, runId: string, afterSeq: number, signal?: AbortSignal, maxBuffered = defaultMaxBuffered) {
-      const subscriber: Subscriber = {
-        lastSeq: afterSeq,
-        catchingUp: true,
-        held: [],
-        queue: [],
-        wake: () => {},
-        failure: null,
-        maxBuffered,
-      };
+      const subscriber: Subscriber = { lastSeq: afterSeq, live: false, queue: [], wake: () => {}, failure: null, maxBuffered };
       const scope = { tenantId: principal.tenantId, workspaceId: principal.workspaceId, runId };
       // Register first, so nothing committed from now on can slip between replay and live.
       let topic = topics.get(runId);
@@ -129,7 +194,9 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
       const onAbort = () => subscriber.wake();
       signal?.addEventListener('abort', onAbort);
       try {
-        // Replay, page by page, up to whatever the log holds when each page is read.
+        // Replay page by page until the subscriber has everything the topic has fetched. Live
+        // events are not held meanwhile: they are in the log, and the next page reads them, so
+        // a long replay of a run that keeps logging is never cut off; it only ends later.
         for (;;) {
           const page = await db.runEvent.findMany({
             where: { ...scope, seq: { gt: subscriber.lastSeq } },
@@ -142,12 +209,11 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
             yielded = event.seq;
             yield event;
           }
-          if (page.length < REPLAY_PAGE) break;
+          // Checked and acted on in one turn: every later fetch hands its events to this subscriber.
+          // An empty page with lastSeq still behind means those events are gone (purged).
+          if (page.length === 0 || (page.length < REPLAY_PAGE && subscriber.lastSeq >= topic.fetchedSeq)) break;
         }
-        if (subscriber.failure) throw new SlowSubscriberError(yielded);
-        subscriber.catchingUp = false;
-        // Live events that arrived during replay; push() skips any already replayed.
-        push(subscriber, subscriber.held.splice(0));
+        subscriber.live = true;
         for (;;) {
           if (subscriber.failure) throw new SlowSubscriberError(yielded);
           const next = subscriber.queue.shift();
@@ -196,9 +262,10 @@ export function createRunStreams(res: Resources, defaultMaxBuffered = DEFAULT_MA
       return count;
     },
 
-    /** Stops listening for nudges (streams already open end when their consumers stop). */
+    /** Stops listening for nudges and catching up (streams already open end when their consumers stop). */
     close(): void {
-      unsubscribe();
+      for (const stop of unsubscribe) stop();
+      clearInterval(timer);
     },
   };
 }

@@ -8,6 +8,7 @@ import { ArchiveWorkflowDocument, CreateWorkspaceDocument, RunDocument, Workflow
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';
+import { testProvider } from '../support/database.ts';
 import { expectMember, flows } from '../support/flows.ts';
 import { type FlowdeckProcess, startProcess } from '../support/process.ts';
 import { type Body, restClient } from '../support/rest.ts';
@@ -323,34 +324,41 @@ describe('503 when no worker is running', () => {
     }
   });
 
-  it('accepts work once a worker process shares its database, which executes it; 503 again once that worker stops', async () => {
-    clock.set(new Date());
-    const worker = await startWorker();
-    const created = await apiRest.post('/workflows', config);
-    expect(created.status).toBe(200);
-    await waitForRun(api, created.body.id);
-    expect((await apiRest.get(`/workflows/${created.body.id}`)).body).toMatchObject({
-      state: 'completed',
-      outputs: { a: 42 },
-      steps: [{ output: 42 }],
-    });
+  // A separate worker process needs PostgreSQL (`npm run worker` refuses a SQLite file).
+  it.runIf(testProvider === 'postgres')(
+    'accepts work once a worker process shares its database, which executes it; 503 again once that worker stops',
+    async () => {
+      clock.set(new Date());
+      const worker = await startWorker();
+      const created = await apiRest.post('/workflows', config);
+      expect(created.status).toBe(200);
+      await waitForRun(api, created.body.id);
+      expect((await apiRest.get(`/workflows/${created.body.id}`)).body).toMatchObject({
+        state: 'completed',
+        outputs: { a: 42 },
+        steps: [{ output: 42 }],
+      });
 
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
-    expect((await apiRest.post('/workflows', config)).status).toBe(503);
-    expect((await apiRest.get(`/workflows/${created.body.id}`)).status).toBe(503);
-  });
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect((await apiRest.post('/workflows', config)).status).toBe(503);
+      expect((await apiRest.get(`/workflows/${created.body.id}`)).status).toBe(503);
+    },
+  );
 
-  it("a worker that crashed counts as alive until its heartbeat expires, a lease's time after its last beat", async () => {
-    clock.set(new Date());
-    const worker = await startWorker();
-    expect((await apiRest.post('/workflows', config)).status).toBe(200);
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-    // Its row is still there: nothing tells a crash from a pause until the beat expires.
-    expect((await apiRest.get('/workflows/any')).status).toBe(404);
-    // The last beat said "alive for LEASE_MS (30 s)"; seen from 31 s later it has expired.
-    clock.set(new Date(Date.now() + 31_000));
-    expect((await apiRest.post('/workflows', config)).status).toBe(503);
-  });
+  it.runIf(testProvider === 'postgres')(
+    "a worker that crashed counts as alive until its heartbeat expires, a lease's time after its last beat",
+    async () => {
+      clock.set(new Date());
+      const worker = await startWorker();
+      expect((await apiRest.post('/workflows', config)).status).toBe(200);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      // Its row is still there: nothing tells a crash from a pause until the beat expires.
+      expect((await apiRest.get('/workflows/any')).status).toBe(404);
+      // The last beat said "alive for LEASE_MS (30 s)"; seen from 31 s later it has expired.
+      clock.set(new Date(Date.now() + 31_000));
+      expect((await apiRest.post('/workflows', config)).status).toBe(503);
+    },
+  );
 });
