@@ -1,4 +1,5 @@
 import type { BackfillJob, Prisma, Schedule } from '../db/models.ts';
+import { agreedNow } from '../engine/scheduler-clock.ts';
 import { fireTimesBetween, nextFireTime, nextFireTimes, cronIssues } from './cron.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { type Connection, type PageArgs, paginate } from './pagination.ts';
@@ -27,7 +28,8 @@ export function createScheduleService(res: Resources, workflows: WorkflowService
       const data = parseInput(createScheduleSchema, raw);
       checkCron(data.cronExpression, data.timezone);
       const workflow = await workflows.getLive(principal, lookup);
-      const now = res.clock.now();
+      // The scheduler's clock (the database's on PostgreSQL), so a skewed API process cannot skip a tick.
+      const now = await agreedNow(res);
       const schedule = await db.schedule.create({
         data: {
           ...inScope(principal),
@@ -65,7 +67,7 @@ export function createScheduleService(res: Resources, workflows: WorkflowService
           overlapPolicy: data.overlapPolicy,
           queueLimit: data.queueLimit,
           enabled,
-          ...(timing ? { nextRunAt: enabled ? nextFireTime(cronExpression, timezone, res.clock.now()) : null } : {}),
+          ...(timing ? { nextRunAt: enabled ? nextFireTime(cronExpression, timezone, await agreedNow(res)) : null } : {}),
         },
       });
       res.notifier.wake();
@@ -133,7 +135,7 @@ export function createScheduleService(res: Resources, workflows: WorkflowService
       const schedule = await service.get(principal, scheduleId);
       const issues = [];
       if (!(from < to)) issues.push({ path: 'from', message: 'must be before `to`' });
-      if (to > res.clock.now()) issues.push({ path: 'to', message: 'must not be in the future; backfills cover past ticks' });
+      if (to > (await agreedNow(res))) issues.push({ path: 'to', message: 'must not be in the future; backfills cover past ticks' });
       if (issues.length > 0) throw new ValidationError(issues);
       const total = fireTimesBetween(schedule.cronExpression, schedule.timezone, from, to, MAX_BACKFILL_TICKS + 1).length;
       if (total > MAX_BACKFILL_TICKS) {

@@ -11,11 +11,28 @@ export interface WorkspaceSelector {
   slug?: string | null;
 }
 
-const createWorkspaceSchema = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(255),
+/** Longest retention a workspace may set: a hundred years, the same bound as RUN_RETENTION_DAYS. */
+export const MAX_RETENTION_DAYS = 36_500;
+
+const name = z.string().trim().min(1, 'must not be empty').max(255);
+// null = the server's RUN_RETENTION_DAYS, 0 = keep forever.
+const retentionDays = z
+  .int('must be a whole number of days')
+  .min(0, 'must be 0 (keep forever) or more')
+  .max(MAX_RETENTION_DAYS, `must be at most ${MAX_RETENTION_DAYS}`)
+  .nullish();
+
+/** Input of {@link WorkspaceService.create}; also the GraphQL input's validation. */
+export const createWorkspaceSchema = z.object({
+  name,
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit'),
+  retentionDays,
 });
 export type CreateWorkspaceInput = z.input<typeof createWorkspaceSchema>;
+
+/** Input of {@link WorkspaceService.update}: omitted fields stay; `retentionDays: null` returns to the server default. */
+export const updateWorkspaceSchema = z.object({ name: name.optional(), retentionDays });
+export type UpdateWorkspaceInput = z.input<typeof updateWorkspaceSchema>;
 
 /** Workspaces of a tenant. */
 export function createWorkspaceService(res: Resources) {
@@ -38,6 +55,17 @@ export function createWorkspaceService(res: Resources) {
         if (isUniqueViolation(error)) throw new ConflictError(`A workspace with slug "${data.slug}" already exists`, 'slug');
         throw error;
       }
+    },
+
+    /**
+     * Changes a workspace of the principal's tenant (any of them, not only the request's):
+     * its name and how long its finished runs are kept.
+     */
+    async update(principal: Principal, id: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+      const data = parseInput(updateWorkspaceSchema, input);
+      const current = await db.workspace.findFirst({ where: { tenantId: principal.tenantId, id } });
+      if (!current) throw new NotFoundError('Workspace', `"${id}"`);
+      return db.workspace.update({ where: { id: current.id }, data: { name: data.name, retentionDays: data.retentionDays } });
     },
 
     /** Every workspace of the principal's tenant, oldest first. */

@@ -1,20 +1,33 @@
-import type { BackfillJob, Run, Schedule } from '../db/models.ts';
-import { fireTimesBetween, nextFireTime } from '../domain/cron.ts';
-import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { Resources } from '../domain/resources.ts';
-import { cancelRunInTx, insertRun } from '../domain/run-writes.ts';
-import type { MissedRunPolicy, OverlapPolicy } from '../domain/schemas/schedule.ts';
-import type { Tx } from './events.ts';
+import { createRetention, type Retention } from './retention.ts';
+import { agreedNow } from './scheduler-clock.ts';
+import { advanceBackfill, fireSchedule, releaseBuffered } from './scheduler-firing.ts';
+import { missedAfterMs } from './scheduler-ticks.ts';
 
-/** A tick later than this past its time counts as missed (the scheduler was down), not late. */
-export const MISSED_AFTER_MS = 60_000;
-// Safety cap on ticks enumerated in one pass (a long outage of a per-minute schedule).
-const MAX_TICKS_PER_PASS = 5_000;
-const BACKFILL_CHUNK = 50;
+export { MISSED_AFTER_MS, missedAfterMs, ticksToFire } from './scheduler-ticks.ts';
+
+/** Due schedules, buffered ticks and backfill jobs one pass reads at most. */
+const SCHEDULES_PER_PASS = 100;
+const BUFFERED_PER_PASS = 100;
+const BACKFILLS_PER_PASS = 10;
+/** How often retention sweeps when it has caught up (by the scheduler's clock). */
+const RETENTION_EVERY_MS = 10 * 60_000;
 
 /** Options of the scheduler loop. */
 export interface SchedulerOptions {
+  /** How often a pass runs without being woken (WORKER_POLL_MS). */
   pollMs: number;
+  /**
+   * Days finished runs are kept where the workspace says nothing (RUN_RETENTION_DAYS); 0 or
+   * absent keeps them forever. Workspaces' own settings apply either way.
+   */
+  retentionDays?: number;
+}
+
+/** What one pass did. */
+export interface PassResult {
+  /** Work is left that the pass stopped short of (a long catch-up, a full page): run another now. */
+  more: boolean;
 }
 
 /** A running scheduler loop. */
@@ -25,232 +38,139 @@ export interface Scheduler {
 }
 
 /**
- * Decides which of a schedule's due ticks fire, by its missed-run policy: ticks within
- * MISSED_AFTER_MS of their time always fire; older ones (missed while every process was down)
- * fire all (QUEUE, capped at queueLimit, newest kept), once (RUN_IMMEDIATELY: one catch-up run
- * at the latest missed tick) or not at all (SKIP).
+ * One scheduler pass for this process, without the loop: fires due schedules, releases buffered
+ * ticks, advances backfills and, every few minutes, sweeps expired runs. Exposed so tests can
+ * step the scheduler one bounded transaction batch at a time.
  */
-export function ticksToFire(due: Date[], now: Date, policy: MissedRunPolicy, queueLimit: number): Date[] {
-  const missed = due.filter((t) => now.getTime() - t.getTime() > MISSED_AFTER_MS);
-  const onTime = due.filter((t) => now.getTime() - t.getTime() <= MISSED_AFTER_MS);
-  switch (policy) {
-    case 'QUEUE':
-      return [...missed.slice(-queueLimit), ...onTime];
-    case 'RUN_IMMEDIATELY':
-      return [...missed.slice(-1), ...onTime];
-    case 'SKIP':
-      return onTime;
-  }
-}
-
-/**
- * Starts the scheduler of this process. Every pass fires due schedules and advances backfill
- * jobs. Each schedule's due ticks are handled by exactly one process: the pass advances
- * `nextRunAt` with a compare-and-set in the same transaction that records the ticks (unique per
- * schedule and instant) and creates their runs, so a racing process changes nothing.
- */
-export function startScheduler(res: Resources, options: SchedulerOptions): Scheduler {
+export function createSchedulerPass(res: Resources, options: SchedulerOptions): () => Promise<PassResult> {
   const db = res.db.prisma;
-  let stopped = false;
-  let nudge: () => void = () => {};
-  const unsubscribe = res.notifier.onWake(() => nudge());
+  const missedAfter = missedAfterMs(options.pollMs);
+  const retention: Retention = createRetention(res, { defaultDays: options.retentionDays ?? 0 });
+  let retentionAt: number | null = null;
+  let retentionBehind = false;
 
-  // Read through the caller's transaction: on SQLite a read outside it would wait for it to end.
-  async function definitionOf(tx: Tx, versionId: string): Promise<WorkflowDefinition> {
-    const version = await tx.workflowVersion.findUniqueOrThrow({ where: { id: versionId }, select: { definition: true } });
-    return version.definition as unknown as WorkflowDefinition;
-  }
-
-  /** Creates the run of one tick inside `tx`, unless the workflow can no longer run. */
-  async function startRun(tx: Tx, schedule: Schedule, now: Date): Promise<Run | null> {
-    const workflow = await tx.workflow.findUnique({ where: { id: schedule.workflowId } });
-    if (!workflow || workflow.status !== 'ACTIVE' || !workflow.currentVersionId) return null;
-    return insertRun(
-      tx,
-      {
-        tenantId: schedule.tenantId,
-        workspaceId: schedule.workspaceId,
-        workflowId: workflow.id,
-        workflowVersionId: workflow.currentVersionId,
-        version: workflow.currentVersion,
-        definition: await definitionOf(tx, workflow.currentVersionId),
-        inputs: (schedule.inputs ?? {}) as Record<string, unknown>,
-        triggeredBy: 'SCHEDULE',
-        scheduleId: schedule.id,
-        timeoutSeconds: workflow.timeoutSeconds,
-      },
-      now,
-    );
-  }
-
-  /** Applies the overlap policy to one tick and records it; returns runs it cancelled. */
-  async function fireTick(tx: Tx, schedule: Schedule, tickAt: Date, now: Date): Promise<string[]> {
-    const active = await tx.run.findMany({ where: { scheduleId: schedule.id, status: { in: ['PENDING', 'RUNNING'] } } });
-    const record = (status: string, reason: string | null, runId: string | null) =>
-      tx.scheduleTick.create({ data: { scheduleId: schedule.id, tickAt, status, reason, runId } });
-    const policy = schedule.overlapPolicy as OverlapPolicy;
-    if (active.length > 0) {
-      switch (policy) {
-        case 'ALLOW':
-          break;
-        case 'SKIP':
-          await record('SKIPPED', 'the previous run was still active', null);
-          return [];
-        case 'BUFFER_ONE': {
-          const buffered = await tx.scheduleTick.count({ where: { scheduleId: schedule.id, status: 'BUFFERED' } });
-          await record(
-            buffered > 0 ? 'SKIPPED' : 'BUFFERED',
-            buffered > 0 ? 'a tick is already buffered' : 'waiting for the active run to finish',
-            null,
-          );
-          return [];
-        }
-        case 'CANCEL_OTHER': {
-          const cancelled: string[] = [];
-          for (const run of active) {
-            if (await cancelRunInTx(tx, run, `superseded by the schedule tick at ${tickAt.toISOString()}`, 'scheduler', now))
-              cancelled.push(run.id);
-          }
-          const run = await startRun(tx, schedule, now);
-          await record(run ? 'FIRED' : 'SKIPPED', run ? null : 'the workflow is not active', run?.id ?? null);
-          return cancelled;
-        }
-      }
+  async function sweep(now: Date): Promise<void> {
+    // A clock that went backwards (tests set it freely) also counts as time to sweep.
+    const elapsed = retentionAt === null ? Infinity : Math.abs(now.getTime() - retentionAt);
+    if (!retentionBehind && elapsed < RETENTION_EVERY_MS) return;
+    retentionAt = now.getTime();
+    try {
+      // A backlog is worked off one budget per pass (not back to back), so it never crowds out firing.
+      retentionBehind = (await retention.prune(now)).more;
+    } catch (error) {
+      res.logger.error({ err: error }, 'deleting expired runs failed; it will be retried');
     }
-    const run = await startRun(tx, schedule, now);
-    await record(run ? 'FIRED' : 'SKIPPED', run ? null : 'the workflow is not active', run?.id ?? null);
-    return [];
   }
 
-  async function fireSchedule(schedule: Schedule, now: Date): Promise<void> {
-    const from = schedule.nextRunAt as Date;
-    const due = fireTimesBetween(schedule.cronExpression, schedule.timezone, from, now, MAX_TICKS_PER_PASS);
-    const fire = ticksToFire(due, now, schedule.missedRunPolicy as MissedRunPolicy, schedule.queueLimit);
-    const next = nextFireTime(schedule.cronExpression, schedule.timezone, now);
-    const cancelled = await db.$transaction(async (tx) => {
-      // Only the process whose read of nextRunAt is still current handles these ticks.
-      const won = await tx.schedule.updateMany({
-        where: { id: schedule.id, nextRunAt: from, enabled: true },
-        data: { nextRunAt: next, ...(fire.length > 0 ? { lastRunAt: fire.at(-1) } : {}) },
-      });
-      if (won.count !== 1) return [];
-      const out: string[] = [];
-      for (const tickAt of fire) out.push(...(await fireTick(tx, schedule, tickAt, now)));
-      return out;
+  return async function pass(): Promise<PassResult> {
+    const now = await agreedNow(res);
+    let more = false;
+    let progressed = false;
+    const due = await db.schedule.findMany({
+      where: { enabled: true, nextRunAt: { lte: now } },
+      orderBy: { nextRunAt: 'asc' },
+      take: SCHEDULES_PER_PASS,
     });
-    for (const runId of cancelled) {
-      res.notifier.runChanged(runId);
-      res.notifier.eventsAppended(runId);
-    }
-  }
-
-  /** Starts buffered ticks whose schedule has no active run any more. */
-  async function releaseBuffered(now: Date): Promise<void> {
-    const buffered = await db.scheduleTick.findMany({ where: { status: 'BUFFERED' }, include: { schedule: true }, take: 100 });
-    for (const tick of buffered) {
-      await db.$transaction(async (tx) => {
-        const active = await tx.run.count({ where: { scheduleId: tick.scheduleId, status: { in: ['PENDING', 'RUNNING'] } } });
-        if (active > 0) return;
-        const claimed = await tx.scheduleTick.updateMany({
-          where: { id: tick.id, status: 'BUFFERED' },
-          data: { status: 'FIRED', reason: null },
-        });
-        if (claimed.count !== 1) return;
-        const run = await startRun(tx, tick.schedule, now);
-        await tx.scheduleTick.update({
-          where: { id: tick.id },
-          data: run ? { runId: run.id } : { status: 'SKIPPED', reason: 'the workflow is not active' },
-        });
-      });
-    }
-  }
-
-  /** Creates the next chunk of a backfill's runs; the cursor moves by compare-and-set. */
-  async function advanceBackfill(job: BackfillJob & { schedule: Schedule }, now: Date): Promise<void> {
-    const from = job.cursorAt ? new Date(job.cursorAt.getTime() + 1) : job.fromAt;
-    const ticks = fireTimesBetween(job.schedule.cronExpression, job.schedule.timezone, from, job.toAt, BACKFILL_CHUNK);
-    await db.$transaction(async (tx) => {
-      const last = ticks.at(-1) ?? job.toAt;
-      const done = ticks.length < BACKFILL_CHUNK || last.getTime() >= job.toAt.getTime();
-      const moved = await tx.backfillJob.updateMany({
-        where: { id: job.id, cursorAt: job.cursorAt, status: { in: ['PENDING', 'RUNNING'] } },
-        data: { cursorAt: last, status: done ? 'COMPLETED' : 'RUNNING', ...(done ? { completedAt: now } : {}) },
-      });
-      if (moved.count !== 1) return;
-      let created = 0;
-      let skipped = 0;
-      for (const tickAt of ticks) {
-        // A tick that already fired (by the schedule or an earlier backfill) is not run again.
-        if (await tx.scheduleTick.findUnique({ where: { scheduleId_tickAt: { scheduleId: job.scheduleId, tickAt } } })) {
-          skipped++;
-          continue;
-        }
-        const run = await startRun(tx, job.schedule, now);
-        await tx.scheduleTick.create({
-          data: {
-            scheduleId: job.scheduleId,
-            tickAt,
-            status: run ? 'FIRED' : 'SKIPPED',
-            reason: 'backfill',
-            backfillId: job.id,
-            runId: run?.id ?? null,
-          },
-        });
-        if (run) created++;
-        else skipped++;
-      }
-      await tx.backfillJob.update({ where: { id: job.id }, data: { created: { increment: created }, skipped: { increment: skipped } } });
-    });
-  }
-
-  async function pass(): Promise<void> {
-    const now = res.clock.now();
-    const due = await db.schedule.findMany({ where: { enabled: true, nextRunAt: { lte: now } }, orderBy: { nextRunAt: 'asc' }, take: 100 });
-    let fired = false;
+    let won = 0;
     for (const schedule of due) {
       try {
-        await fireSchedule(schedule, now);
-        fired = true;
+        const outcome = await fireSchedule(res, schedule, now, missedAfter);
+        if (outcome.won) won++;
+        if (outcome.more) more = true;
       } catch (error) {
         res.logger.error({ err: error, scheduleId: schedule.id }, 'firing a schedule failed; it will be retried on the next pass');
       }
     }
-    await releaseBuffered(now);
+    // A failing schedule must not make the loop spin: only a full page with progress asks for more.
+    if (won > 0) progressed = true;
+    if (due.length === SCHEDULES_PER_PASS && won > 0) more = true;
+
+    try {
+      const buffered = await releaseBuffered(res, now, BUFFERED_PER_PASS);
+      if (buffered.released > 0) progressed = true;
+      if (buffered.more) more = true;
+    } catch (error) {
+      res.logger.error({ err: error }, 'releasing buffered ticks failed; it will be retried');
+    }
+
     const jobs = await db.backfillJob.findMany({
       where: { status: { in: ['PENDING', 'RUNNING'] } },
+      orderBy: { createdAt: 'asc' },
       include: { schedule: true },
-      take: 10,
+      take: BACKFILLS_PER_PASS,
     });
     for (const job of jobs) {
       try {
-        await advanceBackfill(job, now);
-        fired = true;
+        const step = await advanceBackfill(res, job, now);
+        if (step.moved) progressed = true;
+        if (step.moved && !step.done) more = true;
       } catch (error) {
         res.logger.error({ err: error, backfillJobId: job.id }, 'advancing a backfill failed; it will be retried');
       }
     }
-    // Nudges workers (and this loop, for the next backfill chunk) only after real progress.
-    if (fired) res.notifier.wake();
+    if (jobs.length === BACKFILLS_PER_PASS && progressed) more = true;
+
+    await sweep(now);
+    // Runs were created or cancelled: workers should look now rather than at their next poll.
+    if (progressed) res.notifier.wake();
+    return { more };
+  };
+}
+
+/**
+ * Starts the scheduler of this process. Each schedule's due ticks are handled by exactly one
+ * process: a pass advances `nextRunAt` with a compare-and-set in the same transaction that
+ * records the ticks (unique per schedule and instant) and creates their runs, so a racing
+ * process changes nothing. Passes run every `pollMs`, at once when woken (schedule changes,
+ * runs finishing), and back to back while a pass reports more work.
+ */
+export function startScheduler(res: Resources, options: SchedulerOptions): Scheduler {
+  const pass = createSchedulerPass(res, options);
+  // Passes woken by a burst of wakes (every run start and park emits one) are spaced this much.
+  const minGapMs = Math.min(options.pollMs, 100);
+  let stopped = false;
+  let nudge: () => void = () => {};
+  const unsubscribe = res.notifier.onWake(() => nudge());
+
+  function sleep(ms: number, until?: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      void until?.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async function runPass(): Promise<PassResult> {
+    try {
+      return await pass();
+    } catch (error) {
+      res.logger.error({ err: error }, 'scheduler pass failed');
+      return { more: false };
+    }
   }
 
   const loop = (async () => {
     while (!stopped) {
-      try {
-        await pass();
-      } catch (error) {
-        res.logger.error({ err: error }, 'scheduler pass failed');
-      }
-      const idle = new Promise<void>((resolve) => {
+      // Armed before the pass, so a wake during it (including the pass's own) is not lost.
+      const woken = new Promise<void>((resolve) => {
         nudge = resolve;
       });
-      const timer = setTimeout(() => nudge(), options.pollMs);
-      await idle;
-      clearTimeout(timer);
+      const started = Date.now();
+      const { more } = await runPass();
+      if (stopped) break;
+      if (more) continue;
+      await sleep(options.pollMs, woken);
+      const gap = minGapMs - (Date.now() - started);
+      if (gap > 0 && !stopped) await sleep(gap);
     }
   })();
 
   return {
-    pass,
+    async pass() {
+      await runPass();
+    },
     async stop() {
       stopped = true;
       unsubscribe();

@@ -212,7 +212,12 @@ describe('overlap policies', () => {
   it('CANCEL_OTHER cancels the active run for each new tick', async () => {
     const { wf, seen } = await threeTicks('CANCEL_OTHER');
     expect(seen.ticks.map((k) => k.status)).toEqual(['FIRED', 'FIRED', 'FIRED']);
-    const runs = (await scheduledRuns(wf)).edges.map((e) => e.node.status);
+    // The newest run was only just created: wait (bounded) for a worker to start it.
+    let runs = (await scheduledRuns(wf)).edges.map((e) => e.node.status);
+    for (let i = 0; i < 500 && runs.at(-1) === 'PENDING'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      runs = (await scheduledRuns(wf)).edges.map((e) => e.node.status);
+    }
     expect(runs).toEqual(['CANCELLED', 'CANCELLED', 'RUNNING']);
   });
 });

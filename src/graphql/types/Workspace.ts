@@ -1,4 +1,5 @@
-import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { createWorkspaceSchema, type UpdateWorkspaceInput as UpdateInput, updateWorkspaceSchema } from '../../domain/workspaces.ts';
 import { builder } from '../builder.ts';
 
 const WorkspaceRef = builder.prismaObject('Workspace', {
@@ -7,15 +8,37 @@ const WorkspaceRef = builder.prismaObject('Workspace', {
     id: t.exposeID('id', { description: 'Database id; pass it in X-Workspace-Id.' }),
     slug: t.exposeString('slug', { description: 'Unique within the tenant; pass it in X-Workspace-Slug.' }),
     name: t.exposeString('name', { description: 'Display name.' }),
+    retentionDays: t.exposeInt('retentionDays', {
+      nullable: true,
+      description:
+        "Days a finished run (with its steps, attempts, events and outputs) is kept after it completed; null follows the server's RUN_RETENTION_DAYS, 0 keeps runs forever.",
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the workspace was created.' }),
   }),
 });
 
 const CreateWorkspaceInput = builder.inputType('CreateWorkspaceInput', {
   description: 'A new workspace in your tenant.',
+  validate: createWorkspaceSchema,
   fields: (t) => ({
     name: t.string({ required: true, description: 'Display name.' }),
     slug: t.string({ required: true, description: 'Lowercase letters, digits and -, unique within the tenant.' }),
+    retentionDays: t.int({
+      required: false,
+      description: "Days finished runs are kept (0-36500, 0 = forever); omitted or null follows the server's RUN_RETENTION_DAYS.",
+    }),
+  }),
+});
+
+const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
+  description: 'Changes to a workspace; omitted fields stay as they are.',
+  validate: updateWorkspaceSchema,
+  fields: (t) => ({
+    name: t.string({ required: false, description: 'New display name.' }),
+    retentionDays: t.int({
+      required: false,
+      description: "Days finished runs are kept (0-36500, 0 = forever); null returns to the server's RUN_RETENTION_DAYS.",
+    }),
   }),
 });
 
@@ -39,5 +62,15 @@ builder.mutationFields((t) => ({
     errors: { types: [ValidationError, ConflictError] },
     args: { input: t.arg({ type: CreateWorkspaceInput, required: true, description: 'The workspace.' }) },
     resolve: (_root, { input }, ctx) => ctx.services.workspaces.create(ctx.principal, input),
+  }),
+  updateWorkspace: t.field({
+    type: WorkspaceRef,
+    description: 'Changes a workspace of your tenant: its name, or how long its finished runs are kept.',
+    errors: { types: [NotFoundError, ValidationError] },
+    args: {
+      id: t.arg.id({ required: true, description: 'The workspace (its `id`, as in X-Workspace-Id).' }),
+      input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'The changes.' }),
+    },
+    resolve: (_root, { id, input }, ctx) => ctx.services.workspaces.update(ctx.principal, String(id), input as UpdateInput),
   }),
 }));
