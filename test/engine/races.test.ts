@@ -58,7 +58,7 @@ describe('a cancel committed while the worker is about to write (C4)', () => {
     ['run.start', 'the PENDING→RUNNING write'],
     ['run.complete', 'the completion'],
     ['run.fail', 'the failure of the run'],
-  ] as const)('before %s (%s) stays CANCELLED', async (write) => {
+  ] as const)('before %s (%s) stays CANCELLED', async (write, _what) => {
     const step = write === 'run.fail' ? 'fail-a' : 'a';
     const wf = await f.workflow('c4', { steps: [{ id: step, type: 'agent', agent: agentName }] });
     const paused = control.pause(write);
