@@ -88,7 +88,15 @@ export async function startStep(
   const controller = new AbortController();
   const findAgent = (name: string): Promise<Agent | null> =>
     deps.res.db.prisma.agent.findFirst({ where: { tenantId: run.tenantId, workspaceId: run.workspaceId, name, deletedAt: null } });
-  const started = { id: attemptRow.id, attempt, startedAt: attemptRow.startedAt };
+  const scope: AttemptScope = {
+    deps,
+    run,
+    step,
+    state,
+    started: { id: attemptRow.id, attempt, startedAt: attemptRow.startedAt },
+    write,
+    findAgent,
+  };
   const done = (async () => {
     let outcome: Outcome;
     try {
@@ -106,7 +114,7 @@ export async function startStep(
     } catch (error) {
       outcome = { ok: false, failure: classify(error), aborted: controller.signal.aborted };
     }
-    await recordOutcome(deps, run, step, state, started, write, outcome, findAgent);
+    await recordOutcome(scope, outcome);
   })().finally(() => {
     inflight.delete(step.id);
     kick();
@@ -119,43 +127,42 @@ type Outcome =
   | { ok: true; output: unknown; logs: { level: string; message: string; data?: unknown }[]; statusCode: number | null }
   | { ok: false; failure: AttemptFailure; aborted: boolean };
 
-interface StartedAttempt {
-  id: string;
-  attempt: number;
-  startedAt: Date;
+/** One attempt being recorded: what it belongs to and how to write. */
+interface AttemptScope {
+  deps: EngineDeps;
+  run: Run;
+  step: Step;
+  /** The step as read when the attempt started. */
+  state: StepRun;
+  started: { id: string; attempt: number; startedAt: Date };
+  write: Write;
+  findAgent: (name: string) => Promise<Agent | null>;
 }
 
 /**
  * Records an outcome, never dropping it silently: an outcome the database cannot store (NUL
  * characters, past the size cap) becomes a failed attempt saying so; transient database
- * failures are retried while the lease is held (by the writer); if the outcome still cannot be
- * written, the attempt is recorded as failed with the reason. Only a lost lease (another
- * claim owns the run and will deliver the step again, with the same key) records nothing.
+ * failures are retried for as long as the lease can be ours (by the writer); an outcome the
+ * database refuses for another reason is recorded as a failed attempt with that reason. Only a
+ * lost lease, or a database unreachable until the lease may have lapsed, records nothing: the
+ * step is then delivered again with the same key, and counts as interrupted.
  */
-async function recordOutcome(
-  deps: EngineDeps,
-  run: Run,
-  step: Step,
-  state: StepRun,
-  started: StartedAttempt,
-  write: Write,
-  outcome: Outcome,
-  findAgent: (name: string) => Promise<Agent | null>,
-): Promise<void> {
+async function recordOutcome(scope: AttemptScope, outcome: Outcome): Promise<void> {
+  const { deps, run, step, started } = scope;
   if (outcome.ok) {
     const problem = checkStorable(outcome.output, deps.config.maxOutputBytes);
     if (problem) outcome = { ok: false, failure: problem, aborted: false };
   }
   try {
-    await finishAttempt(deps, run, step, state, started, write, outcome, findAgent);
+    await finishAttempt(scope, outcome);
     return;
   } catch (error) {
     if (error instanceof LeaseLostError || error instanceof RunChangedError) return;
-    deps.res.logger.error({ err: describeDbError(error), runId: run.id, stepId: step.id }, 'recording a step outcome failed');
+    const cause = describeDbError(error);
+    deps.res.logger.error({ err: cause, runId: run.id, stepId: step.id }, 'recording a step outcome failed');
+    if (cause.transient) return;
     const failure: AttemptFailure = {
-      message:
-        `the outcome of attempt ${started.attempt} could not be stored (${describeDbError(error).name}` +
-        `${describeDbError(error).code ? ` ${describeDbError(error).code}` : ''}); the step was not executed again`,
+      message: `the outcome of attempt ${started.attempt} could not be stored (${cause.name}${cause.code ? ` ${cause.code}` : ''}); the step was not executed again`,
       kind: 'unrecordable',
       statusCode: null,
       body: null,
@@ -163,7 +170,7 @@ async function recordOutcome(
       retryAfterMs: null,
     };
     try {
-      await finishAttempt(deps, run, step, state, started, write, { ok: false, failure, aborted: false }, findAgent);
+      await finishAttempt(scope, { ok: false, failure, aborted: false });
     } catch (again) {
       // The orphan path delivers the step again (same key) and counts it against STEP_MAX_INTERRUPTIONS.
       if (!(again instanceof LeaseLostError))
@@ -176,16 +183,8 @@ async function recordOutcome(
  * Records how an attempt ended. Conditional on the step still RUNNING this attempt, so an
  * outcome that arrives after a cancel (or after another claim took over) changes nothing.
  */
-async function finishAttempt(
-  deps: EngineDeps,
-  run: Run,
-  step: Step,
-  state: StepRun,
-  started: StartedAttempt,
-  write: Write,
-  outcome: Outcome,
-  findAgent: (name: string) => Promise<Agent | null>,
-): Promise<void> {
+async function finishAttempt(scope: AttemptScope, outcome: Outcome): Promise<void> {
+  const { deps, run, step, state, started, write, findAgent } = scope;
   const now = deps.res.clock.now();
   const { attempt } = started;
   const durationMs = Math.max(0, now.getTime() - started.startedAt.getTime());

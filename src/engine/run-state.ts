@@ -44,40 +44,29 @@ export function stepErrorMessage(step: StepRun | undefined): string {
  */
 export async function failRun(deps: EngineDeps, run: Run, write: Write, message: string, stepId: string | null): Promise<void> {
   const now = deps.res.clock.now();
-  await write(
-    'run.fail',
-    async (tx) => {
-      const running = await tx.stepRun.findMany({
-        where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
-        select: { stepId: true },
-      });
-      await tx.stepRun.updateMany({
-        where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
-        data: { status: 'CANCELLED', completedAt: now },
-      });
-      await tx.stepAttempt.updateMany({ where: { runId: run.id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
-      await tx.run.update({
-        where: { id: run.id },
-        data: {
-          status: 'FAILED',
-          completedAt: now,
-          runnableAt: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          error: { message, stepId },
-        },
-      });
-      await appendEvents(
-        tx,
-        run,
-        [
-          ...running.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
-          { type: 'run.failed', payload: { message, stepId } },
-        ],
-        now,
-      );
-    },
-    { version: run.version },
+  await write('run.fail', (tx) => failRunInTx(tx, run, message, stepId, now), { version: run.version });
+}
+
+/** Inside the caller's transaction, with the Run row already locked: what {@link failRun} writes. */
+export async function failRunInTx(tx: Tx, run: Run, message: string, stepId: string | null, now: Date): Promise<void> {
+  const running = await tx.stepRun.findMany({
+    where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
+    select: { stepId: true },
+  });
+  await tx.stepRun.updateMany({
+    where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
+    data: { status: 'CANCELLED', completedAt: now },
+  });
+  await tx.stepAttempt.updateMany({ where: { runId: run.id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
+  await tx.run.update({
+    where: { id: run.id },
+    data: { status: 'FAILED', completedAt: now, runnableAt: null, leaseOwner: null, leaseExpiresAt: null, error: { message, stepId } },
+  });
+  await appendEvents(
+    tx,
+    run,
+    [...running.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })), { type: 'run.failed', payload: { message, stepId } }],
+    now,
   );
 }
 

@@ -50,7 +50,7 @@ export interface WorkerPool {
 // A run whose driver keeps failing (a bug, a definition the engine cannot handle) is looked
 // at again after a growing pause, and failed with the error after this many failures in a row.
 const DRIVER_FAILURES_BEFORE_FAILING_RUN = 5;
-const DRIVER_RETRY_BASE_MS = 1_000;
+const DRIVER_RETRY_BASE_MS = 500;
 const DRIVER_RETRY_MAX_MS = 60_000;
 
 /**

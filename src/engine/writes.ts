@@ -46,32 +46,38 @@ export function describeDbError(error: unknown): { name: string; code?: string; 
   return { name, ...(typeof code === 'string' ? { code } : {}), transient: isTransientDbError(error) };
 }
 
-/** Waits before the retries of a transiently failed write; the lease outlasts them by default. */
-export const WRITE_RETRY_DELAYS_MS: readonly number[] = [20, 50, 100, 200, 400, 800, 1600, 3200];
+/** Waits between the retries of a transiently failed write (the last one repeats). */
+export const WRITE_RETRY_DELAYS_MS: readonly number[] = [20, 50, 100, 200, 400, 800, 1600];
 
 /**
  * Builds the write function of one claim. Each try: the test hook (a pause point or an
  * injected failure), then one transaction that fences first and then runs `fn`. A transient
- * failure is retried after a growing delay; every retry fences again, so retrying stops by
- * itself when the lease is lost. Lease loss and run changes are never retried here.
+ * failure is retried after a growing delay for as long as the claim's lease can still be ours
+ * (counted from the last write that proved it, on this process's monotonic clock): past that
+ * another process may own the run, and it delivers the work again with the same keys. Lease
+ * loss and run changes are never retried here.
  */
 export function createWriter(deps: EngineDeps, claim: Claim): Write {
   const { res, config } = deps;
+  // The claim itself proved the lease a moment ago.
+  let heldUntil = performance.now() + config.leaseMs;
   return async (name, fn, options = {}) => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await res.hooks?.beforeWrite?.(name, { runId: claim.runId, ...(options.stepId ? { stepId: options.stepId } : {}) });
+        const started = performance.now();
         const result = await res.db.prisma.$transaction(async (tx) => {
           await fence(tx, res.db.provider, claim, sharedNow(res.clock), config.leaseMs, options.version);
           return fn(tx);
         });
+        heldUntil = Math.max(heldUntil, started + config.leaseMs);
         // After commit, so a stream that fetches on this nudge sees what was written.
         res.notifier.eventsAppended(claim.runId);
         return result;
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof RunChangedError) throw error;
-        const delay = WRITE_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined || !isTransientDbError(error)) throw error;
+        const delay = WRITE_RETRY_DELAYS_MS[Math.min(attempt, WRITE_RETRY_DELAYS_MS.length - 1)] as number;
+        if (!isTransientDbError(error) || performance.now() + delay >= heldUntil) throw error;
         res.logger.warn(
           { err: describeDbError(error), runId: claim.runId, write: name, retry: attempt + 1 },
           'engine write failed; retrying',

@@ -162,6 +162,21 @@ describe('parking the run fails', () => {
   });
 });
 
+describe('a run whose driver keeps failing (m6)', () => {
+  it('is looked at again with growing pauses, then failed with the error instead of retried forever', async () => {
+    const wf = await f.workflow('poisoned', { steps: [{ id: 'a', type: 'agent', agent: agentName }] });
+    const run = await f.execute(wf.id);
+    control.fail('run.start', { runId: dbId(run.id), times: Infinity });
+    const done = await waitForRun(t, run.id, undefined, undefined, 60_000);
+    expect(done.status).toBe('FAILED');
+    expect((done.error as { message: string }).message).toMatch(
+      /failed to drive this run 5 times in a row; last error: .*injected failure of run.start/,
+    );
+    expect(control.writes.filter((w) => w.write === 'run.start' && w.runId === dbId(run.id))).toHaveLength(5);
+    expect(callsOf(run.id, 'a')).toHaveLength(0);
+  }, 60_000);
+});
+
 describe('a failure reply, a timeout and retryRun (the idempotency contract)', () => {
   it('a retry after a timeout keeps the key: the agent may have done the work', async () => {
     let first = true;
