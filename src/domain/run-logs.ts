@@ -62,8 +62,6 @@ function describe(type: string, step: string, p: Payload): { level: LogLevel; me
       const steps = Array.isArray(p.steps) && p.steps.length > 0 ? `; steps to run again: ${p.steps.join(', ')}` : '';
       return { level: 'info', message: `Run retried from ${text(p.previousStatus) ?? 'a finished state'}${steps}` };
     }
-    case 'run.parked':
-      return { level: 'info', message: 'Run parked until a timer or signal' };
     case 'step.started':
       return { level: 'info', message: `Step '${step}' started${attempt}` };
     case 'step.completed': {

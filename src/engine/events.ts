@@ -12,7 +12,6 @@ export type RunEventType =
   | 'run.failed'
   | 'run.cancelled'
   | 'run.retried'
-  | 'run.parked'
   | 'step.started'
   | 'step.completed'
   | 'step.failed'

@@ -16,7 +16,7 @@ export const SseRunEventData = z
     seq: z.number().int().openapi({ description: "The event's sequence in the run's log (1, 2, 3…): also the message's `id:`." }),
     type: z.string().openapi({
       description:
-        "What happened (also the message's `event:`): run.created|started|completed|failed|cancelled|retried|parked, step.started|completed|failed|retry_scheduled|skipped|cancelled|waiting|signalled|reused|interrupted|log.",
+        "What happened (also the message's `event:`): run.created|started|completed|failed|cancelled|retried, step.started|completed|failed|retry_scheduled|skipped|cancelled|waiting|signalled|reused|interrupted|log.",
       example: 'step.completed',
     }),
     run_id: z.string().openapi({ description: 'The run.' }),

@@ -223,11 +223,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         });
       }),
     async stop() {
-      // Workers first: they finish in-flight steps and give their runs back for another process.
       await scheduler?.stop();
-      await workers?.stop(config.shutdownTimeoutMs);
-      await websockets.close();
-      if (started) {
+      // Workers finish in-flight steps (and give their runs back for another process) while
+      // the HTTP side drains its requests: one grace period for both, not one after the other.
+      const closeHttp = async () => {
+        await websockets.close();
+        if (!started) return;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Idle keep-alive sockets would hold close() open; in-flight requests finish first.
         server.closeIdleConnections();
@@ -235,7 +236,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         await closed;
         clearTimeout(timer);
         started = false;
-      }
+      };
+      await Promise.all([workers?.stop(config.shutdownTimeoutMs), closeHttp()]);
       streams.close();
       runChanges.close();
       await listener?.close();

@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "StepRun_status_nextAttemptAt_idx";
