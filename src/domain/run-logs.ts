@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import type { Run, RunEvent } from '../db/models.ts';
-import type { RunEventType } from '../engine/events.ts';
+import type { RunEventType } from '../db/run-events.ts';
 import { type OffsetPage, offsetPage } from './offset-page.ts';
 import { parseInput } from './schemas/issues.ts';
 

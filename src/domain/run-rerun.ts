@@ -1,5 +1,5 @@
 import type { Prisma, Run, StepRun } from '../db/models.ts';
-import { appendEvents, type Tx } from '../engine/events.ts';
+import { appendEvents, type Tx } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { inScope, type Principal } from './principal.ts';
 

@@ -2,7 +2,7 @@
 // and first event) and cancelling one. Shared by the run service and the scheduler, so a
 // schedule tick and the run it starts commit together.
 import type { Prisma, Run } from '../db/models.ts';
-import { appendEvents, type NewRunEvent, type Tx } from '../engine/events.ts';
+import { appendEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import type { RunTrigger } from './statuses.ts';
 

@@ -1,5 +1,5 @@
 import { isUniqueViolation, jsonInput, type Prisma, type Run, type RunEvent, type StepAttempt, type StepRun } from '../db/models.ts';
-import { appendEvents } from '../engine/events.ts';
+import { appendEvents } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
 import type { OffsetPage } from './offset-page.ts';

@@ -3,7 +3,7 @@ import type { Agent, Run, StepRun } from '../db/models.ts';
 import type { Step } from '../domain/definition/schema.ts';
 import { type DataContext, resolveMapping } from './dataflow.ts';
 import { type EngineDeps, type InFlight, json } from './engine-types.ts';
-import { appendEvents, type NewRunEvent } from './events.ts';
+import { appendEvents, type NewRunEvent } from '../db/run-events.ts';
 import { LeaseLostError, RunChangedError } from './lease.ts';
 import { checkStorable, cleanText, cleanValue } from './outcomes.ts';
 import { retryDelayMs, shouldRetry } from './retry.ts';

@@ -3,7 +3,7 @@ import type { StepStatus } from '../domain/statuses.ts';
 import { startStep } from './attempts.ts';
 import { runOutputs } from './dataflow.ts';
 import { DONE, type EngineDeps, type InFlight, json } from './engine-types.ts';
-import { appendEvents } from './events.ts';
+import { appendEvents } from '../db/run-events.ts';
 import { type Claim, LeaseLostError, release, RunChangedError } from './lease.ts';
 import { dataContext, definitionOf, failRun, propagateSkips, settleTimersAndOrphans, stepErrorMessage } from './run-state.ts';
 import { createWriter } from './writes.ts';

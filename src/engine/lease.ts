@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { Tx } from './events.ts';
+import type { Tx } from '../db/run-events.ts';
 
 /** Thrown inside a worker transaction when the run's lease is no longer ours. */
 export class LeaseLostError extends Error {

@@ -5,7 +5,7 @@ import type { Prisma, Run, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { DataContext } from './dataflow.ts';
 import { DEFINITION_CACHE_SIZE, type EngineDeps, type InFlight } from './engine-types.ts';
-import { appendEvents, type NewRunEvent, type Tx } from './events.ts';
+import { appendEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
 import { RunChangedError } from './lease.ts';
 import type { Write } from './writes.ts';
 

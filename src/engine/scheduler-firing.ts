@@ -8,7 +8,7 @@ import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { Resources } from '../domain/resources.ts';
 import { cancelRunInTx, insertRun } from '../domain/run-writes.ts';
 import type { MissedRunPolicy, OverlapPolicy } from '../domain/schemas/schedule.ts';
-import type { Tx } from './events.ts';
+import type { Tx } from '../db/run-events.ts';
 import { dueTicks, ticksToFire } from './scheduler-ticks.ts';
 
 /**

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sharedNow, type EngineWrite } from '../domain/resources.ts';
 import type { EngineDeps } from './engine-types.ts';
-import type { Tx } from './events.ts';
+import type { Tx } from '../db/run-events.ts';
 import { type Claim, fence, LeaseLostError, RunChangedError } from './lease.ts';
 
 /** What a write is conditional on besides the lease. */

@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.ts';
-import type { Prisma } from '../db/models.ts';
+import type { Db } from './database.ts';
+import type { Prisma } from './models.ts';
 
 /** A Prisma transaction client (what `$transaction(async (tx) => …)` hands over). */
 export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends' | '$use'>;
