@@ -25,7 +25,10 @@ beforeAll(async () => {
     if (body.stepId.startsWith('held')) await held.wait;
     return replies.get(body.stepId)?.() ?? { step: body.stepId };
   });
-  t = await startTestApp({ hooks: control.hooks }, { WORKER_POLL_MS: '20', STEP_MAX_INTERRUPTIONS: '3', STEP_MAX_OUTPUT_BYTES: '4096' });
+  t = await startTestApp(
+    { hooks: control.hooks },
+    { WORKER_POLL_MS: '20', STEP_MAX_INTERRUPTIONS: '3', STEP_MAX_OUTPUT_BYTES: '4096', TRANSFORM_TIMEOUT_MS: '300' },
+  );
   f = flows(t);
   agentName = await f.agent('faulty', agent, { timeoutMs: 20_000 });
 });
@@ -110,6 +113,23 @@ describe('outcomes the database cannot store', () => {
     expect(done.status).toBe('FAILED');
     expect((done.steps[0]?.error as { kind: string; message: string }).kind).toBe('output_too_large');
     expect((done.steps[0]?.error as { message: string }).message).toMatch(/4096-byte cap \(STEP_MAX_OUTPUT_BYTES\)/);
+  });
+});
+
+describe('a transform that never ends (M5)', () => {
+  it('is killed at TRANSFORM_TIMEOUT_MS and fails its step, while the worker serves other runs', async () => {
+    // Tail recursion: JSONata turns it into a loop that only a limit can end.
+    const wf = await f.workflow('endless', {
+      steps: [{ id: 'spin', type: 'transform', expression: '($f := function($x){ $f($x + 1) }; $f(0))' }],
+    });
+    const other = await f.workflow('beside-endless', { steps: [{ id: 'x', type: 'agent', agent: agentName }] });
+    const run = await f.execute(wf.id);
+    const bystander = await f.execute(other.id);
+    expect((await waitForRun(t, bystander.id)).status).toBe('COMPLETED');
+    const done = await waitForRun(t, run.id);
+    expect(done.status).toBe('FAILED');
+    expect((done.steps[0]?.error as { message: string }).message).toBe('transform exceeded its 300 ms limit (TRANSFORM_TIMEOUT_MS)');
+    expect(done.steps[0]?.attempts.map((a) => a.status)).toEqual(['FAILED']);
   });
 });
 
