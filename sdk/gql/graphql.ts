@@ -689,6 +689,7 @@ export type SignalRunMutation = { signalRun:
     | { __typename: 'InvalidStateError', message: string, currentStatus: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'Run', id: string, status: RunStatus }
+    | { __typename: 'ValidationError', message: string }
    };
 
 export type ScheduleFieldsFragment = { id: string, cronExpression: string, timezone: string, inputs: unknown, missedRunPolicy: MissedRunPolicy, overlapPolicy: OverlapPolicy, queueLimit: number, enabled: boolean, nextRunAt: string | null, lastRunAt: string | null };

@@ -19,6 +19,7 @@ import {
 import { insertRerun } from './run-rerun.ts';
 import { cancelRunInTx, insertRun } from './run-writes.ts';
 import { parseInput } from './schemas/issues.ts';
+import { nulIssue } from './storable-json.ts';
 import { parseRunFilter, runFilterWhere } from './run-filter.ts';
 import { cancelSchema, type ExecuteInput, executeSchema, type RunFilter } from './schemas/run.ts';
 import { isTerminalRun, type RunStatus, type RunTrigger } from './statuses.ts';
@@ -74,7 +75,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       if (options.versionId && !pinned) throw new NotFoundError('WorkflowVersion', `"${options.versionId}"`);
       const definition = pinned ? (pinned.definition as unknown as WorkflowDefinition) : await definitionOf(workflow.currentVersionId);
       const checked = checkRunInput(definition, data.input ?? {});
-      if (checked.issues.length > 0) throw new ValidationError(checked.issues);
+      const issues = [...nulIssue('input', data.input), ...checked.issues];
+      if (issues.length > 0) throw new ValidationError(issues);
       const now = res.clock.now();
       try {
         const run = await db.$transaction((tx) =>
@@ -315,6 +317,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       if (inputPatch != null && (typeof inputPatch !== 'object' || Array.isArray(inputPatch))) {
         throw new ValidationError([{ path: 'inputPatch', message: 'must be an object' }]);
       }
+      const patchIssues = nulIssue('inputPatch', inputPatch);
+      if (patchIssues.length > 0) throw new ValidationError(patchIssues);
       const parentSteps = await db.stepRun.findMany({ where: { runId } });
       const inputs = { ...(parent.inputs as Record<string, unknown>), ...(inputPatch ?? {}) };
       const checked = checkRunInput(definition, inputs);
@@ -334,6 +338,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
 
     /** Delivers an external signal to a `wait` step; its payload becomes the step's output. */
     async signal(principal: Principal, runId: string, stepId: string, payload: unknown): Promise<Run> {
+      const payloadIssues = nulIssue('payload', payload);
+      if (payloadIssues.length > 0) throw new ValidationError(payloadIssues);
       const now = res.clock.now();
       const run = await db.$transaction(async (tx) => {
         // The Run row first, as every writer does (see retry); the version bump makes a driver

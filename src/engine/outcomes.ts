@@ -1,16 +1,9 @@
 // What the database can store of an attempt's outcome. A value it would reject must be turned
 // into a failure before the write, or the write fails every time and the step loops.
+import { hasNulCharacter } from '../domain/storable-json.ts';
 import type { AttemptFailure } from './step-runner.ts';
 
 const NUL = '\u0000';
-
-/** Whether any string (or key) inside `value` holds a NUL character. */
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes(NUL);
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes(NUL) || hasNul(v));
-  return false;
-}
 
 /**
  * Why `output` cannot be stored as a step's output, as the failure to record instead; null
@@ -39,7 +32,7 @@ export function checkStorable(output: unknown, maxBytes: number): AttemptFailure
       'output_too_large',
     );
   }
-  if (hasNul(output)) {
+  if (hasNulCharacter(output)) {
     return failure(
       "the step's output contains a NUL character (\\u0000), which the database cannot store; binary data must be encoded (e.g. base64) by the agent",
       'unstorable_output',

@@ -4,7 +4,7 @@
 // of calls with a message that says what to do (findings C2, M4 of the engine review).
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RetryRunDocument } from '../../sdk/gql/graphql.ts';
+import { ExecuteWorkflowDocument, RetryRunDocument, RunsDocument, SignalRunDocument } from '../../sdk/gql/graphql.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { EngineControl } from '../support/engine-hooks.ts';
@@ -113,6 +113,25 @@ describe('outcomes the database cannot store', () => {
     expect(done.status).toBe('FAILED');
     expect((done.steps[0]?.error as { kind: string; message: string }).kind).toBe('output_too_large');
     expect((done.steps[0]?.error as { message: string }).message).toMatch(/4096-byte cap \(STEP_MAX_OUTPUT_BYTES\)/);
+  });
+});
+
+describe('input the database cannot store', () => {
+  it('a NUL character in a run input or a signal payload is a validation error that changes nothing', async () => {
+    const wf = await f.workflow('nul-input', { steps: [{ id: 'approve', type: 'wait' }] });
+    const refused = (await t.ok(ExecuteWorkflowDocument, { workflowId: wf.id, input: { text: 'a\u0000b' } })).executeWorkflow;
+    expect(refused.__typename).toBe('ValidationError');
+    expect(refused.__typename === 'ValidationError' && refused.message).toMatch(/input: contains a NUL character/);
+    expect((await t.ok(RunsDocument, { first: 5, filter: { workflowId: wf.id } })).runs.totalCount).toBe(0);
+
+    const run = await f.execute(wf.id);
+    await waitForRun(t, run.id, (r) => r.steps[0]?.status === 'WAITING');
+    const bad = (await t.ok(SignalRunDocument, { runId: run.id, stepId: 'approve', payload: { blob: '\u0000' } })).signalRun;
+    expect(bad.__typename).toBe('ValidationError');
+    expect((await waitForRun(t, run.id, () => true)).steps[0]?.status).toBe('WAITING');
+    const good = (await t.ok(SignalRunDocument, { runId: run.id, stepId: 'approve', payload: { ok: true } })).signalRun;
+    expect(good.__typename).toBe('Run');
+    expect((await waitForRun(t, run.id)).status).toBe('COMPLETED');
   });
 });
 

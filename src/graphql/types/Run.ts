@@ -249,7 +249,7 @@ builder.mutationFields((t) => ({
   signalRun: t.field({
     type: RunRef,
     description: 'Delivers a signal to a waiting `wait` step (e.g. a human approval); the payload becomes its output.',
-    errors: { types: [NotFoundError, InvalidStateError] },
+    errors: { types: [NotFoundError, InvalidStateError, ValidationError] },
     args: {
       runId: t.arg.id({ required: true, description: 'The run.' }),
       stepId: t.arg.string({ required: true, description: 'The waiting step.' }),
