@@ -7,11 +7,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCallError, createAgentCaller } from '../../src/engine/agents/call.ts';
-import type { AgentCaller, AgentCallerDeps, AgentTarget, StepCall } from '../../src/engine/agents/call.ts';
+import type { AgentCaller, AgentCallerDeps } from '../../src/engine/agents/call.ts';
 import { instrumentCaller, OTHER_AGENTS } from '../../src/engine/metrics.ts';
 import type { AgentCallOutcome } from '../../src/engine/metrics.ts';
 import { AgentReply, startA2AAgent, startHttpAgent } from '../support/agents.ts';
 import type { TestAgent } from '../support/agents.ts';
+import { agentTarget, stepCall } from '../support/agent-calls.ts';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -49,22 +50,7 @@ async function startEndlessServer(status: number): Promise<{ url: string; closed
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, closed };
 }
 
-function target(url: string, overrides: Partial<AgentTarget> = {}): AgentTarget {
-  return { id: 'agent-1', name: 'billing', url, protocol: 'HTTP', authType: 'NONE', authConfig: null, timeoutMs: 5000, ...overrides };
-}
-
-function stepCall(overrides: Partial<StepCall> = {}): StepCall {
-  return {
-    runId: 'run-1',
-    stepId: 'charge',
-    attempt: 1,
-    idempotencyKey: 'run-1:charge:k1',
-    input: { amount: 42 },
-    signal: new AbortController().signal,
-    timeoutMs: 5000,
-    ...overrides,
-  };
-}
+const target = agentTarget;
 
 async function failure(promise: Promise<unknown>): Promise<AgentCallError> {
   const error = await promise.then(

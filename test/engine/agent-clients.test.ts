@@ -3,9 +3,10 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentCallError, createAgentCaller } from '../../src/engine/agents/call.ts';
-import type { AgentCaller, AgentTarget, StepCall } from '../../src/engine/agents/call.ts';
+import type { AgentCaller, AgentTarget } from '../../src/engine/agents/call.ts';
 import { AgentReply, gate, startA2AAgent, startHttpAgent } from '../support/agents.ts';
 import type { TestAgent } from '../support/agents.ts';
+import { agentTarget, stepCall } from '../support/agent-calls.ts';
 
 const running: TestAgent[] = [];
 const gates: Array<{ open(): void }> = [];
@@ -27,31 +28,7 @@ function openLater(): { wait: Promise<void>; open(): void } {
   return g;
 }
 
-function target(agent: TestAgent, overrides: Partial<AgentTarget> = {}): AgentTarget {
-  return {
-    id: 'agent-1',
-    name: 'billing',
-    url: agent.url,
-    protocol: 'HTTP',
-    authType: 'NONE',
-    authConfig: null,
-    timeoutMs: 5000,
-    ...overrides,
-  };
-}
-
-function stepCall(overrides: Partial<StepCall> = {}): StepCall {
-  return {
-    runId: 'run-1',
-    stepId: 'charge',
-    attempt: 1,
-    idempotencyKey: 'run-1:charge:k1',
-    input: { amount: 42 },
-    signal: new AbortController().signal,
-    timeoutMs: 5000,
-    ...overrides,
-  };
-}
+const target = (agent: TestAgent, overrides: Partial<AgentTarget> = {}): AgentTarget => agentTarget(agent.url, overrides);
 
 /** Waits until `read()` is true, polling, for at most `ms`. */
 async function until(read: () => boolean, ms = 3000): Promise<void> {
