@@ -65,8 +65,12 @@ describe('recording an outcome fails', () => {
   it('always: the step is delivered again with the same key a bounded number of times, then fails saying why', async () => {
     const wf = await f.workflow('broken-finish', { steps: [{ id: 'a', type: 'agent', agent: agentName }] });
     const other = await f.workflow('healthy', { steps: [{ id: 'x', type: 'agent', agent: agentName }] });
+    // Hold the run's start so the fault is armed before its step can finish.
+    const first = control.pause('run.start');
     const run = await f.execute(wf.id);
+    await first.reached;
     control.fail('step.finish', { runId: dbId(run.id), times: Infinity });
+    first.release();
     // The worker keeps serving other runs meanwhile.
     const bystander = await f.execute(other.id);
     expect((await waitForRun(t, bystander.id)).status).toBe('COMPLETED');
@@ -204,8 +208,12 @@ describe('parking the run fails', () => {
 describe('a run whose driver keeps failing (m6)', () => {
   it('is looked at again with growing pauses, then failed with the error instead of retried forever', async () => {
     const wf = await f.workflow('poisoned', { steps: [{ id: 'a', type: 'agent', agent: agentName }] });
+    // Hold the first start so the fault is armed before the worker can get past it.
+    const first = control.pause('run.start');
     const run = await f.execute(wf.id);
+    await first.reached;
     control.fail('run.start', { runId: dbId(run.id), times: Infinity });
+    first.release();
     const done = await waitForRun(t, run.id, undefined, undefined, 60_000);
     expect(done.status).toBe('FAILED');
     expect((done.error as { message: string }).message).toMatch(
