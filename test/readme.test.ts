@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../src/graphql/schema.ts';
+import { CONFIG_VARIABLES } from '../src/server/config.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -52,5 +53,12 @@ describe('README GraphQL examples', () => {
     };
     expect(validation.data.validateWorkflow.valid).toBe(false);
     expect(validation.data.validateWorkflow.issues.map((i) => i.message).join('\n')).toMatch(/NoSuchAgent[\s\S]*cycle/);
+  });
+});
+
+describe('README configuration', () => {
+  it('documents every setting the server reads', () => {
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Architecture'));
+    expect(CONFIG_VARIABLES.filter((name) => !table.includes(`| \`${name}\` |`))).toEqual([]);
   });
 });

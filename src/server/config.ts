@@ -35,6 +35,9 @@ const envSchema = z.object({
   RUN_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
 });
 
+/** Every environment variable the server reads at start-up (the README's configuration table lists them). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** Validated server configuration. */
 export interface Config {
   port: number;
