@@ -4,7 +4,7 @@
 // keeps logging catches up instead of being cut off; `npm run worker` refuses an SQLite file.
 // Waits are on conditions, bounded only as a safety net.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -29,7 +29,7 @@ import { testProvider } from '../support/database.ts';
 import { expectMember, flows } from '../support/flows.ts';
 import { startProcess } from '../support/process.ts';
 import { waitForRun } from '../support/runs.ts';
-import { type Frame, RawSocket, Recording, until } from '../support/streams.ts';
+import { type Frame, kernelBufferBytes, RawSocket, Recording, until } from '../support/streams.ts';
 
 type LiveEvent = RunEventsLiveSubscription['runEvents'];
 type Item = { runEvents: LiveEvent };
@@ -124,18 +124,6 @@ describe('the periodic catch-up (STREAM_CATCHUP_MS=200)', () => {
     expect(mine.filter((c) => c.run.status === 'CANCELLED')).toHaveLength(1);
   });
 });
-
-/** Bytes a connection swallows while the receiver reads nothing (sender's send buffer plus receiver's receive buffer). */
-function kernelBufferBytes(): number {
-  try {
-    const field = (name: string, index: number) => Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[index]);
-    const bytes = field('tcp_wmem', 2) + field('tcp_rmem', 1);
-    if (Number.isFinite(bytes) && bytes > 0) return bytes;
-  } catch {
-    // Not Linux: assume generous buffers.
-  }
-  return 8 * 1024 * 1024;
-}
 
 describe('a subscriber replaying a long log while the run keeps logging (STREAM_MAX_BUFFERED=5)', () => {
   const BIG = 512 * 1024;

@@ -4,7 +4,6 @@
 // live events. Everything goes through real sockets on a real port with the official clients
 // (or a raw graphql-transport-ws socket); waits are on conditions, bounded only as a safety net.
 
-import { readFileSync } from 'node:fs';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +20,7 @@ import {
 import { type RequestScope, startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';
 import { waitForRun } from '../support/runs.ts';
-import { type Frame, RawSocket, Recording, type SubscribingClient, until } from '../support/streams.ts';
+import { type Frame, kernelBufferBytes, RawSocket, Recording, type SubscribingClient, until } from '../support/streams.ts';
 
 type LiveEvent = RunEventsLiveSubscription['runEvents'];
 type Item = { runEvents: LiveEvent };
@@ -310,22 +309,6 @@ describe('live run streams (default limits)', () => {
     });
   });
 });
-
-/**
- * How many bytes a connection can swallow before the sender's writes stop completing while the
- * receiver reads nothing: the sender's send buffer (at most tcp_wmem's maximum) plus the
- * receiver's receive buffer (tcp_rmem's default; it only grows when the application reads).
- */
-function kernelBufferBytes(): number {
-  try {
-    const field = (name: string, index: number) => Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[index]);
-    const bytes = field('tcp_wmem', 2) + field('tcp_rmem', 1);
-    if (Number.isFinite(bytes) && bytes > 0) return bytes;
-  } catch {
-    // Not Linux: assume generous buffers.
-  }
-  return 8 * 1024 * 1024;
-}
 
 describe('a slow subscriber (STREAM_MAX_BUFFERED=5)', () => {
   const MAX_BUFFERED = 5;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Helpers for stream tests that go through the public transports: a recorder for subscriptions
 // made with the official graphql-ws / graphql-sse clients, a raw graphql-transport-ws socket
 // for frame-level checks, and condition waits with a safety limit (never sleep-and-assert).
@@ -222,4 +223,20 @@ export class RawSocket {
   terminate(): void {
     this.socket.terminate();
   }
+}
+
+/**
+ * How many bytes a connection can swallow before the sender's writes stop completing while the
+ * receiver reads nothing: the sender's send buffer (at most tcp_wmem's maximum) plus the
+ * receiver's receive buffer (tcp_rmem's default; it only grows when the application reads).
+ */
+export function kernelBufferBytes(): number {
+  try {
+    const field = (name: string, index: number) => Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[index]);
+    const bytes = field('tcp_wmem', 2) + field('tcp_rmem', 1);
+    if (Number.isFinite(bytes) && bytes > 0) return bytes;
+  } catch {
+    // Not Linux: assume generous buffers.
+  }
+  return 8 * 1024 * 1024;
 }
