@@ -1,6 +1,7 @@
 // Row types shared by both providers' clients (they are generated from the same models).
 export type {
   Agent,
+  ApiKey,
   BackfillJob,
   Prisma,
   Run,

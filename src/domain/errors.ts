@@ -6,7 +6,7 @@ export interface FieldIssue {
 
 /** Base of every expected failure; adapters map subclasses to typed GraphQL results or HTTP statuses. */
 export abstract class DomainError extends Error {
-  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT' | 'INVALID_STATE';
+  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT' | 'INVALID_STATE' | 'FORBIDDEN';
 }
 
 /** The object does not exist, or is not visible to the caller's principal. */
@@ -61,5 +61,21 @@ export class InvalidStateError extends DomainError {
   ) {
     super(message);
     this.name = 'InvalidStateError';
+  }
+}
+
+/**
+ * The principal's role does not allow the operation (a viewer changing something, a non-admin
+ * managing keys or workspaces). Never raised for another tenant's objects: those are not found.
+ */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(
+    readonly action: string,
+    readonly requiredRole: string,
+    readonly role: string,
+  ) {
+    super(`Your role (${role}) may not ${action}; it needs the ${requiredRole} role`);
+    this.name = 'ForbiddenError';
   }
 }

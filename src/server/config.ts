@@ -33,6 +33,27 @@ const envSchema = z.object({
   TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   STREAM_CATCHUP_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
   RUN_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  AUTH_MODE: z.enum(['required', 'none']).optional(),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits) for HS256').optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_073_741_824)
+    .default(1024 * 1024),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).max(10_000).default(30),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(12),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(50_000),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2_000),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(20),
+  GRAPHQL_PERSISTED_ONLY: bool.default(false),
+  EGRESS_ALLOW: z.string().optional(),
+  SECRETS_KEY: z.string().min(1).optional(),
 });
 
 /** Every environment variable the server reads at start-up (the README's configuration table lists them). */
@@ -75,6 +96,70 @@ export interface Config {
   streamCatchUpMs: number;
   /** Days finished runs are kept (events, attempts and outputs with them); 0 keeps them forever. */
   runRetentionDays: number;
+  /** Who may call the API: `required` (credentials on every request but health and docs) or `none`. */
+  auth: AuthConfig;
+  /** Bearer token /metrics asks for; null leaves it open. */
+  metricsToken: string | null;
+  /** Requests (GraphQL operations) one user may make per minute; 0 turns limiting off. */
+  rateLimitPerMinute: number;
+  /** Largest request body accepted on any route; larger ones are refused with 413 before they are read. */
+  maxBodyBytes: number;
+  /** Limits on one GraphQL document, checked before it runs. */
+  graphqlLimits: GraphqlLimits;
+  /** Whether GraphQL accepts only the SDK's persisted operations (by hash). */
+  graphqlPersistedOnly: boolean;
+  /**
+   * Hosts and CIDRs outbound calls may reach although they are loopback, private, link-local or
+   * metadata addresses. Empty = none (production's default); development allows loopback.
+   */
+  egressAllow: string[];
+  /** Keys encrypting agent secrets at rest (`kid:base64key`, comma-separated, current first); null = the development key file. */
+  secretsKey: string | null;
+}
+
+/** Authentication settings (see README "Authentication"). */
+export interface AuthConfig {
+  mode: 'required' | 'none';
+  /** HS256 shared secret. */
+  jwtSecret: string | null;
+  /** Where RS256/ES256 public keys are published (a JWKS document). */
+  jwksUrl: string | null;
+  issuer: string | null;
+  audience: string | null;
+}
+
+/** Per-document GraphQL limits (graphql-armor). */
+export interface GraphqlLimits {
+  maxAliases: number;
+  maxDepth: number;
+  /** Estimated work of one document: every field costs 1, multiplied by the `first`/`last` of the lists around it. */
+  maxCost: number;
+  maxTokens: number;
+  maxDirectives: number;
+}
+
+/** `EGRESS_ALLOW` when unset in development and tests: local agents work out of the box. */
+export const DEVELOPMENT_EGRESS_ALLOW = ['loopback'];
+
+/**
+ * The settings that loosen security, each as a warning to log at start-up; production's defaults
+ * produce none.
+ */
+export function securityWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.auth.mode === 'none') {
+    warnings.push('AUTH_MODE=none: every request acts as the default tenant with full rights; set AUTH_MODE=required for any shared deployment');
+  }
+  if (config.auth.mode === 'required' && !config.auth.jwtSecret && !config.auth.jwksUrl) {
+    warnings.push('AUTH_MODE=required without AUTH_JWT_SECRET or AUTH_JWKS_URL: only API keys can authenticate');
+  }
+  if (config.egressAllow.length > 0) {
+    warnings.push(`EGRESS_ALLOW=${config.egressAllow.join(',')}: outbound calls may reach these internal hosts`);
+  }
+  if (config.rateLimitPerMinute === 0) warnings.push('RATE_LIMIT_PER_MINUTE=0: requests are not rate limited');
+  if (config.env === 'production' && !config.metricsToken) warnings.push('METRICS_TOKEN is unset: /metrics is readable by anyone');
+  if (config.env === 'production' && config.graphiql) warnings.push('GRAPHIQL=true in production: the GraphQL IDE is served');
+  return warnings;
 }
 
 /**
@@ -91,6 +176,16 @@ export function defaultPoolSize(workerConcurrency: number, maxParallelSteps: num
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** A comma-separated setting; `none` is an explicit empty list (an empty variable counts as unset). */
+function parseList(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length === 1 && items[0] === 'none' ? [] : items;
 }
 
 /** Reads and validates configuration from environment variables (all optional). */
@@ -130,5 +225,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     transformThreads: e.TRANSFORM_THREADS,
     streamCatchUpMs: e.STREAM_CATCHUP_MS,
     runRetentionDays: e.RUN_RETENTION_DAYS,
+    auth: {
+      mode: e.AUTH_MODE ?? (e.NODE_ENV === 'production' ? 'required' : 'none'),
+      jwtSecret: e.AUTH_JWT_SECRET ?? null,
+      jwksUrl: e.AUTH_JWKS_URL ?? null,
+      issuer: e.AUTH_JWT_ISSUER ?? null,
+      audience: e.AUTH_JWT_AUDIENCE ?? null,
+    },
+    metricsToken: e.METRICS_TOKEN ?? null,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    graphqlLimits: {
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+    },
+    graphqlPersistedOnly: e.GRAPHQL_PERSISTED_ONLY,
+    egressAllow: parseList(e.EGRESS_ALLOW) ?? (e.NODE_ENV === 'production' ? [] : DEVELOPMENT_EGRESS_ALLOW),
+    secretsKey: e.SECRETS_KEY ?? null,
   };
 }

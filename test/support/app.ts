@@ -9,6 +9,12 @@ import { type ScratchDatabase, scratchDatabase } from './database.ts';
 export interface RequestScope {
   workspaceId?: string;
   workspaceSlug?: string;
+  /** A JWT, sent as `Authorization: Bearer`. */
+  token?: string;
+  /** An API key, sent as `X-API-Key`. */
+  apiKey?: string;
+  /** More headers (e.g. Origin for CSRF tests). */
+  headers?: Record<string, string>;
 }
 
 /** A GraphQL response, typed by the SDK document that produced it. */
@@ -32,13 +38,24 @@ export interface TestApp {
 /** Builds an app over a fresh, migrated database. */
 export async function startTestApp(overrides: AppOverrides = {}, env: Record<string, string> = {}): Promise<TestApp> {
   const database: ScratchDatabase = await scratchDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env, DATABASE_URL: database.url });
+  // Rate limiting is off unless a test asks for it: one test file makes far more than 100 requests a minute.
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+    DATABASE_URL: database.url,
+  });
   const app = await createApp(config, { logger: pino({ level: 'silent' }), ...overrides });
 
   async function gql<T, V>(document: TypedDocumentNode<T, V>, variables?: V, scope: RequestScope = {}): Promise<Result<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (scope.workspaceId) headers['x-workspace-id'] = scope.workspaceId;
     if (scope.workspaceSlug) headers['x-workspace-slug'] = scope.workspaceSlug;
+    if (scope.token) headers.authorization = `Bearer ${scope.token}`;
+    if (scope.apiKey) headers['x-api-key'] = scope.apiKey;
+    Object.assign(headers, scope.headers);
     const response = await app.fetch(
       new Request('http://flowdeck.test/graphql', {
         method: 'POST',
