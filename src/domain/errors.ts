@@ -6,7 +6,7 @@ export interface FieldIssue {
 
 /** Base of every expected failure; adapters map subclasses to typed GraphQL results or HTTP statuses. */
 export abstract class DomainError extends Error {
-  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT' | 'INVALID_STATE' | 'FORBIDDEN';
+  abstract readonly code: 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT' | 'INVALID_STATE' | 'FORBIDDEN' | 'UNAUTHENTICATED';
 }
 
 /** The object does not exist, or is not visible to the caller's principal. */
@@ -65,17 +65,27 @@ export class InvalidStateError extends DomainError {
 }
 
 /**
- * The principal's role does not allow the operation (a viewer changing something, a non-admin
- * managing keys or workspaces). Never raised for another tenant's objects: those are not found.
+ * The principal may not do this: its role is too weak (a viewer changing something, a
+ * non-admin managing keys or workspaces), or its credential does not cover the workspace it
+ * named. Never raised for another tenant's objects: those are not found.
  */
 export class ForbiddenError extends DomainError {
   readonly code = 'FORBIDDEN' as const;
   constructor(
-    readonly action: string,
-    readonly requiredRole: string,
-    readonly role: string,
+    message: string,
+    /** The role the operation needs, when the role is what is missing. */
+    readonly requiredRole: string | null = null,
   ) {
-    super(`Your role (${role}) may not ${action}; it needs the ${requiredRole} role`);
+    super(message);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** No credentials, or credentials that are not valid (expired, revoked, badly signed). */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnauthenticatedError';
   }
 }

@@ -16,6 +16,8 @@ export interface Principal {
    */
   userId: string | null;
   role: Role;
+  /** The workspaces this principal may act in, when its credential limits them; absent = all of the tenant's. */
+  allowedWorkspaceIds?: readonly string[];
 }
 
 /** The tenant every request uses when authentication is off (AUTH_MODE=none). */
@@ -35,5 +37,7 @@ export function hasRole(role: Role, needed: Role): boolean {
 
 /** Throws {@link ForbiddenError} unless the principal's role is at least `needed`. */
 export function requireRole(principal: Principal, needed: Role, action: string): void {
-  if (!hasRole(principal.role, needed)) throw new ForbiddenError(action, needed, principal.role);
+  if (!hasRole(principal.role, needed)) {
+    throw new ForbiddenError(`Your role (${principal.role}) may not ${action}; it needs the ${needed} role`, needed);
+  }
 }

@@ -90,7 +90,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
               definition,
               inputs: checked.input,
               triggeredBy: options.triggeredBy ?? 'API',
-              triggeredByUser: options.triggeredByUser ?? null,
+              // Who signed in wins over what a body claims; without authentication the body is all there is.
+              triggeredByUser: principal.userId ?? options.triggeredByUser ?? null,
               scheduleId: options.scheduleId ?? null,
               idempotencyKey: key,
               timeoutSeconds: workflow.timeoutSeconds,
@@ -216,7 +217,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
             );
           }
           // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
-          if (!(await cancelRunInTx(tx, current, data.reason ?? null, data.by ?? null, now))) return null;
+          if (!(await cancelRunInTx(tx, current, data.reason ?? null, principal.userId ?? data.by ?? null, now))) return null;
           return tx.run.findUniqueOrThrow({ where: { id } });
         });
       let run = await attempt();

@@ -1,4 +1,5 @@
 import { createAgentService } from './agents.ts';
+import { createApiKeyService } from './api-keys.ts';
 import { createAnalyticsService } from './analytics.ts';
 import { createParseService } from './parse-service.ts';
 import type { Resources } from './resources.ts';
@@ -7,6 +8,7 @@ import { createRunService } from './runs.ts';
 import { createScheduleService } from './schedules.ts';
 import { createStepListService } from './step-list-workflows.ts';
 import { createTemplateService } from './templates.ts';
+import { createTenantService } from './tenants.ts';
 import { createWorkerService } from './workers.ts';
 import { createWorkflowInstanceService } from './workflow-instances.ts';
 import { createWorkflowDescriptorService } from './workflow-descriptor.ts';
@@ -31,6 +33,9 @@ export function createServices(res: Resources) {
     parse: createParseService(res, agents),
     templates: createTemplateService(res, workflows),
     workspaces: createWorkspaceService(res),
+    /** Tenants, created the first time a valid token names one. */
+    tenants: createTenantService(res),
+    apiKeys: createApiKeyService(res),
     runs,
     runHistory: createRunHistoryService(res),
     descriptors: createWorkflowDescriptorService(res, workflows),

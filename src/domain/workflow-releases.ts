@@ -81,6 +81,7 @@ export function createReleaseService(res: Resources, workflows: WorkflowService)
           definition: current.definition as Prisma.InputJsonValue,
           sourceFormat: current.sourceFormat,
           source: current.source ?? undefined,
+          createdBy: principal.userId,
         },
       });
       await tx.workflow.update({ where: { id: workflow.id }, data: { currentVersion: number, currentVersionId: version.id } });

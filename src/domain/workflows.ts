@@ -164,7 +164,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
                 projectId: data.projectId ?? null,
                 timeoutSeconds: data.timeoutSeconds ?? null,
                 maxRetries: data.maxRetries ?? null,
-                createdBy: data.createdBy ?? null,
+                createdBy: principal.userId ?? data.createdBy ?? null,
               },
             });
             const version = await tx.workflowVersion.create({
@@ -176,7 +176,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
                 definition: check.definition as Prisma.InputJsonValue,
                 sourceFormat: check.format,
                 source: data.definition as object,
-                createdBy: data.createdBy ?? null,
+                createdBy: principal.userId ?? data.createdBy ?? null,
               },
             });
             return tx.workflow.update({ where: { id: workflow.id }, data: { currentVersionId: version.id } });
@@ -211,6 +211,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
                     definition: check.definition as Prisma.InputJsonValue,
                     sourceFormat: check.format,
                     source: data.definition as object,
+                    createdBy: principal.userId,
                   },
                 });
                 versionFields = { currentVersion: number, currentVersionId: version.id };

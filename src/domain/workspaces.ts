@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isUniqueViolation, type Workspace } from '../db/models.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import { type Principal, requireRole } from './principal.ts';
 import type { Resources } from './resources.ts';
 import { parseInput } from './schemas/issues.ts';
 
@@ -46,8 +46,15 @@ export function createWorkspaceService(res: Resources) {
       return workspace;
     },
 
+    /** Ids of a tenant's workspaces with these slugs (unknown slugs are skipped). */
+    async idsOf(tenantId: string, slugs: readonly string[]): Promise<string[]> {
+      const rows = await db.workspace.findMany({ where: { tenantId, slug: { in: [...slugs] } }, select: { id: true } });
+      return rows.map((row) => row.id);
+    },
+
     /** Creates a workspace in the principal's tenant. */
     async create(principal: Principal, input: CreateWorkspaceInput): Promise<Workspace> {
+      requireRole(principal, 'admin', 'create workspaces');
       const data = parseInput(createWorkspaceSchema, input);
       try {
         return await db.workspace.create({ data: { tenantId: principal.tenantId, ...data } });
@@ -62,15 +69,20 @@ export function createWorkspaceService(res: Resources) {
      * its name and how long its finished runs are kept.
      */
     async update(principal: Principal, id: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+      requireRole(principal, 'admin', 'change workspaces');
       const data = parseInput(updateWorkspaceSchema, input);
       const current = await db.workspace.findFirst({ where: { tenantId: principal.tenantId, id } });
+      if (current && principal.allowedWorkspaceIds && !principal.allowedWorkspaceIds.includes(current.id)) {
+        throw new NotFoundError('Workspace', `"${id}"`);
+      }
       if (!current) throw new NotFoundError('Workspace', `"${id}"`);
       return db.workspace.update({ where: { id: current.id }, data: { name: data.name, retentionDays: data.retentionDays } });
     },
 
-    /** Every workspace of the principal's tenant, oldest first. */
+    /** Every workspace of the principal's tenant it may use, oldest first. */
     list(principal: Principal): Promise<Workspace[]> {
-      return db.workspace.findMany({ where: { tenantId: principal.tenantId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      const allowed = principal.allowedWorkspaceIds ? { id: { in: [...principal.allowedWorkspaceIds] } } : {};
+      return db.workspace.findMany({ where: { tenantId: principal.tenantId, ...allowed }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     },
   };
 }

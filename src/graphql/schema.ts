@@ -11,6 +11,7 @@ import './types/WorkflowVersion.ts';
 import './types/Workflow.ts';
 import './types/WorkflowTemplate.ts';
 import './types/Workspace.ts';
+import './types/ApiKey.ts';
 import './types/StepAttempt.ts';
 import './types/StepRun.ts';
 import './types/RunEvent.ts';

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { DomainError, NotFoundError } from '../domain/errors.ts';
-import { principalFor } from '../server/context.ts';
+import { DomainError, ForbiddenError, UnauthenticatedError } from '../domain/errors.ts';
+import { hasRole } from '../domain/principal.ts';
+import { type Authenticator, credentialsOf, isUnknownWorkspace } from '../server/auth/authenticate.ts';
 import { mountDocs, OPENAPI_INFO } from './docs.ts';
 import type { RestEnv, RestRoutes, RestVariables } from './env.ts';
 import { detailOf, statusOf, validationStatus } from './errors.ts';
@@ -21,9 +22,52 @@ import { v1RunEventRoutes } from './v1/run-events.ts';
 import { v1RunRoutes } from './v1/runs.ts';
 import { v1WorkflowRoutes } from './v1/workflows.ts';
 import { problem } from './problem.ts';
+import { rateLimitRequests } from './rate-limit.ts';
+import type { RateLimiter } from '../server/rate-limit.ts';
 
 /** What the REST layer is built from (the same services GraphQL uses). */
-export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect'> & { logger: Logger };
+export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect'> & {
+  logger: Logger;
+  auth: Authenticator;
+  /** Bearer token /metrics asks for (METRICS_TOKEN); null = credentials as any route, or none when authentication is off. */
+  metricsToken: string | null;
+  /** Per-user request budgets; null or absent = no limit (RATE_LIMIT_PER_MINUTE=0). */
+  rateLimiter?: RateLimiter | null;
+};
+
+/** Paths anyone may read: probes, seed 003's public health check, and the API's documentation. */
+function isPublicPath(path: string): boolean {
+  return (
+    (OPS_PATHS.has(path) && path !== '/metrics') ||
+    path === V2_HEALTH_PATH ||
+    path === '/openapi.json' ||
+    path === '/docs' ||
+    path === '/redoc' ||
+    path.startsWith('/docs/') ||
+    path.startsWith('/redoc/')
+  );
+}
+
+/** POSTs that only compute an answer from their body, which a viewer may send. */
+const READ_ONLY_POSTS: ReadonlySet<string> = new Set(['/api/v2/workflows/parse', '/api/workflows/validate']);
+
+/** Whether a request changes something (and so needs at least the editor role). */
+function isWrite(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  return !(method === 'POST' && READ_ONLY_POSTS.has(path));
+}
+
+/** The dialect whose error shape a refusal takes before any route group has matched (only v2 differs in shape). */
+function dialectOfPath(path: string): 'v1' | 'v2' {
+  return path === '/api/v2/workflows' || path.startsWith('/api/v2/') ? 'v2' : 'v1';
+}
+
+/** Compares a presented metrics token with the configured one without leaking its length through timing. */
+function sameToken(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
 
 /** Every route group of the REST layer, in mount order; the OpenAPI document describes them all. */
 export function restRoutes(): RestRoutes {
@@ -71,19 +115,50 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
   });
   app.use(observeRequests());
   app.use(async (c, next) => {
-    // Probes (and seed 003's public health check) answer without a workspace lookup: liveness must not depend on the database.
-    if (OPS_PATHS.has(c.req.path) || c.req.path === V2_HEALTH_PATH) return next();
+    const path = c.req.path;
+    if (isPublicPath(path)) return next();
+    if (path === '/metrics') {
+      // Prometheus scrapes with a static token of its own when one is configured; else any valid
+      // credential will do, and with authentication off it is open (it names no tenant's data).
+      if (deps.metricsToken) {
+        const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+        if (presented && sameToken(presented, deps.metricsToken)) return next();
+        c.header('WWW-Authenticate', 'Bearer');
+        return problem(c, 401, 'Not authenticated: /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      }
+      if (deps.auth.mode === 'none') return next();
+      try {
+        await deps.auth.identify(credentialsOf(c.req.raw.headers));
+      } catch (error) {
+        if (!(error instanceof UnauthenticatedError)) throw error;
+        c.header('WWW-Authenticate', 'Bearer');
+        return problem(c, 401, error.message);
+      }
+      return next();
+    }
+    c.set('dialect', dialectOfPath(path));
     try {
-      c.set('principal', await principalFor(c.req.raw, deps.services));
+      const { principal } = await deps.auth.authenticate(c.req.raw);
+      if (isWrite(c.req.method, path) && !hasRole(principal.role, 'editor')) {
+        return problem(c, 403, `Your role (${principal.role}) may not change anything; it needs the editor role`);
+      }
+      c.set('principal', principal);
     } catch (error) {
-      if (error instanceof NotFoundError) {
+      if (isUnknownWorkspace(error)) {
         return problem(c, 400, `${error.message}; pass an existing workspace in X-Workspace-Id or X-Workspace-Slug`);
       }
+      if (error instanceof UnauthenticatedError) {
+        c.header('WWW-Authenticate', 'Bearer');
+        return problem(c, 401, error.message);
+      }
+      if (error instanceof ForbiddenError) return problem(c, 403, error.message);
       throw error;
     }
     await next();
     return undefined;
   });
+  // Counted once the caller is known, before any route does anything.
+  app.use(rateLimitRequests(deps.rateLimiter ?? null));
 
   app.route('/', restRoutes());
   mountDocs(app);

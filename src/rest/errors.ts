@@ -35,8 +35,10 @@ export function validationStatus(dialect: Dialect): 400 | 422 {
  * document 409 for conflicts. Seed 002 (legacy) documents 400 for validation only and 409 for
  * "conflicting state", which is what an InvalidStateError is (e.g. cancelling a finished run).
  */
-export function statusOf(error: DomainError, dialect: Dialect): 400 | 403 | 404 | 409 {
+export function statusOf(error: DomainError, dialect: Dialect): 400 | 401 | 403 | 404 | 409 {
   switch (error.code) {
+    case 'UNAUTHENTICATED':
+      return 401;
     case 'FORBIDDEN':
       return 403;
     case 'NOT_FOUND':

@@ -5,6 +5,9 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import { type ConnectOptions, connectDatabase, type Database } from '../db/database.ts';
 import { migrateDatabase } from '../db/migrate.ts';
+import { createEgressFetch, createEgressPolicy, type Resolver } from '../egress/index.ts';
+import { prepareAgentSecrets } from '../db/agent-secrets.ts';
+import { defaultSecretsKeyFile, loadSecretBox, SECRET_LOG_PATHS } from '../db/secrets.ts';
 import { Notifier } from '../engine/notifier.ts';
 import { listenForRunEvents } from '../engine/pg-listener.ts';
 import { getRequestListener } from '@hono/node-server';
@@ -17,10 +20,13 @@ import { DomainError, ValidationError } from '../domain/errors.ts';
 import { type Clock, type EngineHooks, type Resources, systemClock } from '../domain/resources.ts';
 import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
-import type { Config } from './config.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
+import { useCredentialExpiry, useViewerReadOnly } from './auth/graphql-plugins.ts';
+import { type Config, securityWarnings } from './config.ts';
 import { type Context, contextFactory } from './context.ts';
 import { createHealth, packageVersion } from './health.ts';
 import { createMetrics, requestMetricsPlugin } from './metrics.ts';
+import { createRateLimiter, rateLimitPlugin } from './rate-limit.ts';
 import { createSseStreamHandler, SSE_STREAM_PATH } from './sse.ts';
 import { attachGraphqlWs } from './websocket.ts';
 
@@ -34,6 +40,8 @@ export interface AppOverrides {
   logger?: Logger;
   clock?: Clock;
   fetch?: typeof fetch;
+  /** DNS for the egress policy (tests map names to loopback addresses without a real resolver). */
+  resolve?: Resolver;
   onQuery?: ConnectOptions['onQuery'];
   /** Jitter source for retry delays. */
   random?: () => number;
@@ -75,14 +83,34 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     pino({
       level: config.logLevel,
       base: { service: 'flowdeck' },
+      // A guard, not the protection: nothing logs credentials on purpose.
+      redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
       // Readable lines for a person at a terminal in development; JSON everywhere else.
       transport: config.env === 'development' && process.stdout.isTTY ? { target: 'pino-pretty' } : undefined,
     });
+  // Each loosened security setting, once, where an operator reading the start-up log sees it.
+  for (const warning of securityWarnings(config)) logger.warn(warning);
+  // A bad SECRETS_KEY or key file stops the server before it touches the database.
+  const secrets = loadSecretBox({
+    secretsKey: config.secretsKey,
+    env: config.env,
+    keyFile: defaultSecretsKeyFile(config.database),
+    warn: (message) => logger.warn(message),
+  });
+  // A bad EGRESS_ALLOW entry stops the server before it touches the database, too.
+  const egress = createEgressPolicy({ allow: config.egressAllow, resolve: overrides.resolve });
+  // The backstop sits above the callers' own caps (STEP_MAX_OUTPUT_BYTES), which end their reads first.
+  const egressFetch = createEgressFetch(egress, { maxResponseBytes: 2 * config.stepMaxOutputBytes });
   await migrateDatabase(config.database, logger);
   const db: Database = await connectDatabase(config.database, {
     sqliteSynchronous: config.sqliteSynchronous,
     onQuery: overrides.onQuery,
     poolSize: config.databasePoolSize,
+  });
+  // Seals legacy plaintext and fails start-up when stored secrets cannot be opened (src/db/agent-secrets.ts).
+  await prepareAgentSecrets(db.prisma, secrets, { log: logger }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
   });
   const version = packageVersion();
   const clock = overrides.clock ?? systemClock;
@@ -99,12 +127,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     db,
     logger,
     clock,
-    fetch: overrides.fetch ?? fetch,
+    fetch: overrides.fetch ?? egressFetch,
+    egress,
     notifier: new Notifier(),
+    secrets,
     metrics,
     ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
   const services = createServices(resources);
+  const auth = createAuthenticator({ auth: config.auth, services, logger });
   const streamOptions = { maxBuffered: config.streamMaxBuffered, catchUpMs: config.streamCatchUpMs };
   const streams = createRunStreams(resources, streamOptions);
   const runChanges = createRunChanges(resources, streamOptions);
@@ -134,14 +165,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ? startScheduler(resources, { pollMs: config.workerPollMs, retentionDays: config.runRetentionDays })
       : null;
 
+  // One budget per user across REST and GraphQL; null when RATE_LIMIT_PER_MINUTE=0.
+  const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, database: config.database, logger });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphiql,
     landingPage: false,
     logging: logger,
-    context: contextFactory(services, db.prisma, streams, runChanges),
-    plugins: [requestMetricsPlugin(metrics)],
+    context: contextFactory({ auth, services, db: db.prisma, streams, runChanges }),
+    plugins: [requestMetricsPlugin(metrics), rateLimitPlugin(rateLimiter), useViewerReadOnly(), useCredentialExpiry()],
     maskedErrors: {
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
       maskError(error, message, isDev) {
@@ -175,6 +208,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     streams,
     runChanges,
     logger,
+    auth,
+    metricsToken: config.metricsToken,
+    rateLimiter,
     ops: { health, metrics },
     sseHeartbeatMs: config.sseHeartbeatMs,
   });
@@ -202,7 +238,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     void restListener(req, res);
   });
 
-  const websockets = attachGraphqlWs(server, yoga);
+  const websockets = attachGraphqlWs(server, yoga, auth);
   let started = false;
   return {
     fetch: (request) => Promise.resolve(isGraphqlPath(new URL(request.url).pathname) ? yoga.fetch(request) : rest.fetch(request)),
@@ -241,6 +277,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       streams.close();
       runChanges.close();
       await listener?.close();
+      await rateLimiter?.close();
+      await egressFetch.close();
       await db.close();
     },
   };

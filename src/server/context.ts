@@ -3,13 +3,16 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { Db } from '../db/database.ts';
 import type { RunChanges } from '../engine/run-changes.ts';
 import type { RunStreams } from '../engine/run-streams.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import { DEFAULT_TENANT_ID, type Principal } from '../domain/principal.ts';
+import { ForbiddenError, UnauthenticatedError } from '../domain/errors.ts';
+import type { Principal } from '../domain/principal.ts';
 import type { Services } from '../domain/services.ts';
+import { type Authenticator, type Identity, isUnknownWorkspace } from './auth/authenticate.ts';
 
 /** What every GraphQL resolver receives. */
 export interface Context {
   principal: Principal;
+  /** Who signed in, and until when (subscriptions end when the credential expires). */
+  identity: Identity;
   services: Services;
   /** Only for Pothos' relation loading; business reads and writes go through `services`. */
   db: Db;
@@ -20,30 +23,36 @@ export interface Context {
 }
 
 /**
- * Decides which principal a request acts as. Until authentication lands every request is the
- * default tenant; the workspace comes from X-Workspace-Id / X-Workspace-Slug headers or the
- * workspace_id / workspace_slug query parameters, else `default`.
+ * A GraphQL error for a request that cannot get a principal: 401 UNAUTHENTICATED (with
+ * WWW-Authenticate), 403 FORBIDDEN for a workspace the credential does not cover, 400
+ * WORKSPACE_NOT_FOUND for a workspace that does not exist (in this tenant). Anything else is rethrown.
  */
-export async function principalFor(request: Request, services: Services): Promise<Principal> {
-  const url = new URL(request.url);
-  const id = request.headers.get('x-workspace-id') ?? url.searchParams.get('workspace_id');
-  const slug = request.headers.get('x-workspace-slug') ?? url.searchParams.get('workspace_slug');
-  const workspace = await services.workspaces.resolve(DEFAULT_TENANT_ID, { id, slug });
-  return { tenantId: workspace.tenantId, workspaceId: workspace.id };
+export function principalError(error: unknown): Error {
+  if (error instanceof UnauthenticatedError) {
+    return createGraphQLError(error.message, {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
+    });
+  }
+  if (error instanceof ForbiddenError) {
+    return createGraphQLError(error.message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+  }
+  if (isUnknownWorkspace(error)) {
+    return createGraphQLError(`${error.message}; pass an existing workspace in X-Workspace-Id or X-Workspace-Slug`, {
+      extensions: { code: 'WORKSPACE_NOT_FOUND', http: { status: 400 } },
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Builds the GraphQL context; an unknown workspace is a 400 with a message naming it. */
-export function contextFactory(services: Services, db: Db, streams: RunStreams, runChanges: RunChanges) {
+/** Builds the GraphQL context from the request's credentials and workspace headers. */
+export function contextFactory(deps: { auth: Authenticator; services: Services; db: Db; streams: RunStreams; runChanges: RunChanges }) {
+  const { auth, services, db, streams, runChanges } = deps;
   return async ({ request }: YogaInitialContext): Promise<Context> => {
     try {
-      return { principal: await principalFor(request, services), services, db, streams, runChanges };
+      const { identity, principal } = await auth.authenticate(request);
+      return { principal, identity, services, db, streams, runChanges };
     } catch (error) {
-      if (error instanceof NotFoundError) {
-        throw createGraphQLError(`${error.message}; pass an existing workspace in X-Workspace-Id or X-Workspace-Slug`, {
-          extensions: { code: 'WORKSPACE_NOT_FOUND', http: { status: 400 } },
-        });
-      }
-      throw error;
+      throw principalError(error);
     }
   };
 }

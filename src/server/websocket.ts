@@ -3,7 +3,35 @@ import { type ExecutionArgs, GraphQLError, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { UnauthenticatedError } from '../domain/errors.ts';
+import { type Authenticator, credentialsOf } from './auth/authenticate.ts';
 import type { Context } from './context.ts';
+
+/** Close code of a connection refused for its credentials (graphql-ws reserves 4400-4499 for such). */
+export const WS_UNAUTHORIZED = 4401;
+
+/** The upgrade request's headers, with what connection_init's payload says layered over them. */
+function headersOf(upgrade: Record<string, string | string[] | undefined>, params: Record<string, unknown> | undefined): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(upgrade)) if (typeof value === 'string') headers.set(key, value);
+  // Browsers cannot set headers on a WebSocket: credentials and the workspace travel in connectionParams.
+  const fromParams: Record<string, string> = {
+    authorization: 'authorization',
+    Authorization: 'authorization',
+    apiKey: 'x-api-key',
+    'x-api-key': 'x-api-key',
+    'x-workspace-id': 'x-workspace-id',
+    'x-workspace-slug': 'x-workspace-slug',
+  };
+  for (const [key, header] of Object.entries(fromParams)) {
+    const value = params?.[key];
+    if (typeof value === 'string') headers.set(header, value);
+  }
+  // A bare token in `authorization` is taken as a bearer token.
+  const authorization = headers.get('authorization');
+  if (authorization && !/^Bearer\s/i.test(authorization)) headers.set('authorization', `Bearer ${authorization}`);
+  return headers;
+}
 
 /** Largest WebSocket message accepted; a GraphQL operation is far smaller (ws defaults to 100 MiB). */
 export const WS_MAX_PAYLOAD = 1024 * 1024;
@@ -16,19 +44,31 @@ export const WS_KEEP_ALIVE_MS = 12_000;
  * as over HTTP. The workspace is chosen by the upgrade request's headers or query, or by
  * `x-workspace-id` / `x-workspace-slug` in the connection_init payload.
  */
-export function attachGraphqlWs(server: Server, yoga: YogaServerInstance<Record<string, unknown>, Context>): { close(): Promise<void> } {
+export function attachGraphqlWs(
+  server: Server,
+  yoga: YogaServerInstance<Record<string, unknown>, Context>,
+  auth: Authenticator,
+): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: WS_MAX_PAYLOAD });
   const disposer = useServer(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
-        const headers = new Headers();
-        for (const [key, value] of Object.entries(ctx.extra.request.headers)) if (typeof value === 'string') headers.set(key, value);
-        for (const key of ['x-workspace-id', 'x-workspace-slug']) {
-          const value = ctx.connectionParams?.[key];
-          if (typeof value === 'string') headers.set(key, value);
+      // Credentials are checked once at connection_init, so a bad token closes the socket with a
+      // clear reason instead of failing every operation; each operation checks them again.
+      onConnect: async (ctx) => {
+        try {
+          await auth.identify(credentialsOf(headersOf(ctx.extra.request.headers, ctx.connectionParams)));
+          return true;
+        } catch (error) {
+          if (!(error instanceof UnauthenticatedError)) throw error;
+          // A close reason may be at most 123 bytes.
+          ctx.extra.socket.close(WS_UNAUTHORIZED, Buffer.from(error.message).subarray(0, 123).toString());
+          return false;
         }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const headers = headersOf(ctx.extra.request.headers, ctx.connectionParams);
         const request = new Request(`http://localhost${ctx.extra.request.url ?? '/graphql'}`, { headers });
         const { schema, execute, subscribe, contextFactory, validate } = yoga.getEnveloped({ request, params: payload });
         // A malformed or invalid operation is answered on its own id; the socket stays open.

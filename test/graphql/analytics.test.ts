@@ -138,7 +138,7 @@ beforeAll(async () => {
   const w1 = await fixtureWorkflow(wf.w1);
   const w2 = await fixtureWorkflow(wf.w2);
   const x = await fixtureWorkflow(wf.x);
-  otherPrincipal = { tenantId: x.tenantId, workspaceId: x.workspaceId };
+  otherPrincipal = { tenantId: x.tenantId, workspaceId: x.workspaceId, userId: null, role: 'admin' };
 
   // W1, inside [FROM, TO): 10 COMPLETED runs lasting 100..1000 ms, inserted out of order, the
   // first created exactly at FROM (inclusive bound); 2 FAILED and 1 CANCELLED with long

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { createWorkspaceSchema, type UpdateWorkspaceInput as UpdateInput, updateWorkspaceSchema } from '../../domain/workspaces.ts';
 import { builder } from '../builder.ts';
 
@@ -50,7 +50,7 @@ builder.queryFields((t) => ({
   }),
   workspaces: t.field({
     type: [WorkspaceRef],
-    description: 'Every workspace of your tenant.',
+    description: 'Every workspace of your tenant your credentials may use.',
     resolve: (_root, _args, ctx) => ctx.services.workspaces.list(ctx.principal),
   }),
 }));
@@ -58,15 +58,15 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createWorkspace: t.field({
     type: WorkspaceRef,
-    description: 'Creates a workspace in your tenant.',
-    errors: { types: [ValidationError, ConflictError] },
+    description: 'Creates a workspace in your tenant (admins only).',
+    errors: { types: [ValidationError, ConflictError, ForbiddenError] },
     args: { input: t.arg({ type: CreateWorkspaceInput, required: true, description: 'The workspace.' }) },
     resolve: (_root, { input }, ctx) => ctx.services.workspaces.create(ctx.principal, input),
   }),
   updateWorkspace: t.field({
     type: WorkspaceRef,
-    description: 'Changes a workspace of your tenant: its name, or how long its finished runs are kept.',
-    errors: { types: [NotFoundError, ValidationError] },
+    description: 'Changes a workspace of your tenant: its name, or how long its finished runs are kept (admins only).',
+    errors: { types: [NotFoundError, ValidationError, ForbiddenError] },
     args: {
       id: t.arg.id({ required: true, description: 'The workspace (its `id`, as in X-Workspace-Id).' }),
       input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'The changes.' }),

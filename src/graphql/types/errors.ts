@@ -1,4 +1,4 @@
-import { ConflictError, type FieldIssue, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, type FieldIssue, ForbiddenError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
 
 /** Implemented by every typed error, so clients can ask `... on Error { message }`. */
@@ -53,5 +53,14 @@ builder.objectType(InvalidStateError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     currentStatus: t.exposeString('currentStatus', { description: 'The status that prevented the operation.' }),
+  }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'Your role or credential does not allow this (e.g. only admins manage API keys and workspaces). Nothing was changed.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    requiredRole: t.exposeString('requiredRole', { nullable: true, description: 'The role the operation needs (admin, editor), when the role is what is missing.' }),
   }),
 });
