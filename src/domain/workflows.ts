@@ -70,7 +70,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
     let check: { definition: WorkflowDefinition; format: SourceFormat } | null = null;
     if (input.definition !== undefined && input.definition !== null) {
       const format = parsed.success ? parsed.data.format : (DEFINITION_FORMATS.find((f) => f === input.format) ?? 'auto');
-      const result = await checkDefinition(agents, principal, input.definition, format);
+      const result = await checkDefinition(agents, principal, input.definition, format, res.egress);
       if (result.definition && result.format) check = { definition: result.definition, format: result.format };
       else issues.push(...result.issues.map((i) => ({ path: i.path ? `definition.${i.path}` : 'definition', message: i.message })));
     }
@@ -139,7 +139,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
   const service = {
     /** Validates a definition without saving anything. */
     validate(principal: Principal, body: unknown, format: DefinitionFormatInput = 'auto'): Promise<DefinitionCheck> {
-      return checkDefinition(agents, principal, body, format);
+      return checkDefinition(agents, principal, body, format, res.egress);
     },
 
     /** Creates a workflow and its version 1 in one transaction. */

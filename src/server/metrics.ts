@@ -91,7 +91,7 @@ export function createMetrics(deps: MetricsDeps): AppMetrics {
   });
   const agentErrors = new Counter({
     name: 'flowdeck_agent_call_errors_total',
-    help: 'Agent step attempts that failed, by agent name and failure kind (network, timeout, http, protocol); per process that executed the step. Cancellations are not errors. Agents beyond the first 100 names a process sees are labelled "other".',
+    help: 'Agent step attempts that failed, by agent name and failure kind (network, timeout, http, protocol, egress); per process that executed the step. Cancellations are not errors. Agents beyond the first 100 names a process sees are labelled "other".',
     labelNames: ['agent', 'kind'] as const,
     registers,
   });

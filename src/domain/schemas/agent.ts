@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialHeaderProblem } from '../../egress/headers.ts';
 import { AGENT_AUTH_TYPES, AGENT_PROTOCOLS } from '../statuses.ts';
 
 /** How failed calls to an agent are retried (seed 004's retry_config). */
@@ -33,6 +34,16 @@ function checkAuth(
   }
 }
 
+/**
+ * The header an API key is sent in (`authConfig.header`) must be a header of its own: not a
+ * hop-by-hop, framing or reserved one such as Content-Type, Host or Idempotency-Key.
+ */
+function checkKeyHeader(value: { authConfig?: Record<string, string> | null | undefined }, ctx: z.RefinementCtx): void {
+  const header = value.authConfig?.header;
+  const problem = header === undefined || header === '' ? null : credentialHeaderProblem(header);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['authConfig', 'header'], message: problem });
+}
+
 /** Input of createAgent. */
 export const createAgentSchema = z
   .object({
@@ -46,7 +57,10 @@ export const createAgentSchema = z
     retryConfig: retryConfigPatchSchema.nullish(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
   })
-  .superRefine(checkAuth);
+  .superRefine((value, ctx) => {
+    checkAuth(value, ctx);
+    checkKeyHeader(value, ctx);
+  });
 export type CreateAgentInput = z.input<typeof createAgentSchema>;
 
 /** Input of updateAgent: every field optional; only given fields change. */
@@ -65,5 +79,6 @@ export const updateAgentSchema = z
   })
   .superRefine((value, ctx) => {
     if (value.authType !== undefined) checkAuth(value, ctx);
+    checkKeyHeader(value, ctx);
   });
 export type UpdateAgentInput = z.input<typeof updateAgentSchema>;

@@ -12,6 +12,8 @@ import type { Client } from '@a2a-js/sdk/client';
 import { ClientFactory, DefaultAgentCardResolver, JsonRpcTransportFactory, RestTransportFactory } from '@a2a-js/sdk/client';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
+import { withCredentialHeaders } from '../../egress/fetch.ts';
+import { sameOrigin } from '../../egress/headers.ts';
 import { oversizeError, readErrorBody, readReplyBody } from './body.ts';
 import { AgentCallError, abortError, callSignals, describeCause, httpStatusError } from './errors.ts';
 import type { CallSignals } from './errors.ts';
@@ -36,8 +38,12 @@ interface WireTrace {
 
 /** The call a request of a (shared, cached) client is made for. */
 interface CallScope {
-  /** The agent's credentials, the Idempotency-Key and the attempt. */
+  /** The Idempotency-Key and the attempt, sent with every request. */
   headers: Record<string, string>;
+  /** The agent's credentials, sent only to {@link origin}: never to an endpoint the card names elsewhere. */
+  credentials: Record<string, string>;
+  /** The origin of the agent's registered URL. */
+  origin: string;
   signals: CallSignals;
   trace: WireTrace;
 }
@@ -51,8 +57,10 @@ export interface A2AClients {
 
 /**
  * A fetch for the SDK that adds the current call's headers to every request (the card fetch
- * included), ties it to the call's signals — the SDK's card resolver takes no signal of its
- * own — reads every body under the size limit and records failures in the call's trace.
+ * included) and its credentials to those for the agent's registered origin, marked so they do
+ * not follow a redirect off it; ties every request to the call's signals — the SDK's card
+ * resolver takes no signal of its own — reads every body under the size limit and records
+ * failures in the call's trace.
  */
 function tracingFetch(deps: CallerRuntime, scope: AsyncLocalStorage<CallScope>): typeof fetch {
   return async (input, init) => {
@@ -62,9 +70,12 @@ function tracingFetch(deps: CallerRuntime, scope: AsyncLocalStorage<CallScope>):
     const url = input instanceof Request ? input.url : String(input);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     for (const [name, value] of Object.entries(call.headers)) headers.set(name, value);
+    // The card may name a transport URL on any host; the agent's secret is only for its own origin.
+    const credentials = sameOrigin(url, call.origin) ? call.credentials : {};
+    for (const [name, value] of Object.entries(credentials)) headers.set(name, value);
     let response: Response;
     try {
-      response = await deps.fetch(input, { ...init, headers, signal: signals.combined });
+      response = await deps.fetch(input, withCredentialHeaders({ ...init, headers, signal: signals.combined }, Object.keys(credentials)));
     } catch (error) {
       trace.networkError = { url, error };
       throw error;
@@ -266,7 +277,13 @@ export async function callA2AAgent(deps: CallerRuntime, clients: A2AClients, age
   const cardUrl = `${agent.url.replace(/\/+$/, '')}/.well-known/agent-card.json`;
   const signals = callSignals(call.signal, call.timeoutMs);
   const trace: WireTrace = { lastStatus: null, failure: null, networkError: null, oversize: null };
-  const scope: CallScope = { headers: { ...agentAuthHeaders(agent), ...callHeaders(call) }, signals, trace };
+  const scope: CallScope = {
+    headers: callHeaders(call),
+    credentials: agentAuthHeaders(agent),
+    origin: new URL(agent.url).origin,
+    signals,
+    trace,
+  };
   const metadata = { runId: call.runId, stepId: call.stepId, attempt: call.attempt, idempotencyKey: call.idempotencyKey };
   const request: SendMessageRequest = {
     tenant: '',

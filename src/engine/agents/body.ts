@@ -2,6 +2,7 @@
 // in memory, in the step's stored output and in one run event per log entry, so none of it may
 // be unbounded (review findings M5 and C2): `response.text()` is never used on a reply.
 
+import { EgressBodyTooLargeError } from '../../egress/errors.ts';
 import { AgentCallError, MAX_ERROR_BODY_CHARS, TRUNCATED_MARKER } from './errors.ts';
 import type { AgentLog } from './types.ts';
 
@@ -21,7 +22,8 @@ export interface LimitedBody {
 /**
  * Reads at most `maxBytes` of a body, then cancels the rest (which closes the connection
  * rather than downloading it). Counts bytes after content decoding, so a compressed bomb is
- * cut as early as a plain one. Stream errors (network, abort) are thrown as they come.
+ * cut as early as a plain one. The egress fetch's own cap counts as more to come; other stream
+ * errors (network, abort) are thrown as they come.
  */
 export async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<LimitedBody> {
   if (body === null) return { bytes: new Uint8Array(0), complete: true };
@@ -29,7 +31,14 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, maxBy
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch (error) {
+      if (error instanceof EgressBodyTooLargeError) return { bytes: concat(chunks, total), complete: false };
+      throw error;
+    }
+    const { done, value } = read;
     if (done) return { bytes: concat(chunks, total), complete: true };
     if (total + value.byteLength > maxBytes) {
       chunks.push(value.subarray(0, maxBytes - total));

@@ -2,8 +2,8 @@
 // The engine decides whether to retry from `retryable` and `retryAfterMs` alone, so every
 // failure path (fetch rejections, HTTP statuses, A2A protocol errors, aborts) ends up here.
 
-/** Why a call to an agent or HTTP service failed. */
-export type CallFailureKind = 'network' | 'timeout' | 'http' | 'protocol' | 'aborted';
+/** Why a call to an agent or HTTP service failed; `egress` is a refusal by the egress policy (EGRESS_ALLOW). */
+export type CallFailureKind = 'network' | 'timeout' | 'http' | 'protocol' | 'egress' | 'aborted';
 
 /** Longest response body kept on an error, in characters. */
 export const MAX_ERROR_BODY_CHARS = 2000;
@@ -28,7 +28,7 @@ export class AgentCallError extends Error {
   statusCode: number | null;
   /** Response body, truncated to {@link MAX_ERROR_BODY_CHARS} with {@link TRUNCATED_MARKER}. */
   body: string | null;
-  /** Network, timeout, 5xx and 429 are worth retrying; other 4xx, protocol and aborts are not. */
+  /** Network, timeout, 5xx and 429 are worth retrying; other 4xx, protocol, egress refusals and aborts are not. */
   retryable: boolean;
   /** From Retry-After on a 429 or 503, in milliseconds. */
   retryAfterMs: number | null;
@@ -52,6 +52,7 @@ export function isRetryable(kind: CallFailureKind, statusCode: number | null): b
     case 'http':
       return statusCode !== null && (statusCode >= 500 || statusCode === 429);
     case 'protocol':
+    case 'egress':
     case 'aborted':
       return false;
   }

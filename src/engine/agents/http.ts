@@ -2,6 +2,9 @@
 // `exchange` is the single place a request is sent and a failure classified, so both callers
 // (and the A2A client's header/credential conventions) agree on what each failure means.
 
+import { EgressError } from '../../egress/errors.ts';
+import { withCredentialHeaders } from '../../egress/fetch.ts';
+import { credentialHeaderProblem } from '../../egress/headers.ts';
 import { capLogs, decodeText, readErrorBody, readReplyBody } from './body.ts';
 import { AgentCallError, abortError, callSignals, describeCause, httpStatusError } from './errors.ts';
 import type { CallSignals } from './errors.ts';
@@ -18,8 +21,14 @@ export function callHeaders(call: Pick<StepCall, 'idempotencyKey' | 'attempt'>):
   return { 'Idempotency-Key': call.idempotencyKey, [ATTEMPT_HEADER]: String(call.attempt) };
 }
 
-/** Headers carrying the agent's credentials: `Authorization: Bearer …` or `<header>: <key>`. */
-export function agentAuthHeaders(agent: Pick<AgentTarget, 'authType' | 'authConfig'>): Record<string, string> {
+/**
+ * Headers carrying the agent's credentials: `Authorization: Bearer …` or `<header>: <key>`.
+ * They are meant for the agent's registered origin only: callers send them there and mark them
+ * as credentials, so the egress fetch drops them if a redirect leaves that origin. An API-key
+ * header name registration would refuse (a reserved or hop-by-hop header, registered before
+ * the check existed) fails the call as a configuration error.
+ */
+export function agentAuthHeaders(agent: Pick<AgentTarget, 'name' | 'authType' | 'authConfig'>): Record<string, string> {
   const config = (agent.authConfig ?? {}) as Record<string, unknown>;
   switch (agent.authType) {
     case 'BEARER':
@@ -27,6 +36,12 @@ export function agentAuthHeaders(agent: Pick<AgentTarget, 'authType' | 'authConf
     case 'APIKEY': {
       if (typeof config.key !== 'string') return {};
       const header = typeof config.header === 'string' && config.header !== '' ? config.header : 'X-API-Key';
+      const problem = credentialHeaderProblem(header);
+      if (problem) {
+        throw new AgentCallError(`agent "${agent.name}" has an unusable API key header: ${problem}; update the agent's authConfig.header`, {
+          kind: 'protocol',
+        });
+      }
       return { [header]: config.key };
     }
     default:
@@ -64,6 +79,8 @@ interface OutboundRequest {
   url: string;
   headers: Headers;
   body?: string;
+  /** Names of headers meant for this origin only (see `withCredentialHeaders`). */
+  credentialHeaders: string[];
 }
 
 interface Reply {
@@ -79,12 +96,8 @@ interface Reply {
 async function exchange(deps: CallerRuntime, label: string, request: OutboundRequest, signals: CallSignals): Promise<Reply> {
   let response: Response;
   try {
-    response = await deps.fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal: signals.combined,
-    });
+    const init = { method: request.method, headers: request.headers, body: request.body, signal: signals.combined };
+    response = await deps.fetch(request.url, withCredentialHeaders(init, request.credentialHeaders));
   } catch (error) {
     throw abortError(label, signals) ?? unreachable(label, request.url, error);
   }
@@ -117,6 +130,8 @@ async function exchange(deps: CallerRuntime, label: string, request: OutboundReq
  * (a GET with a body, a bad method), which no retry will fix.
  */
 export function unreachable(label: string, url: string, error: unknown): AgentCallError {
+  // Decided before any connection, so the same message whether or not anything listens there.
+  if (error instanceof EgressError) return new AgentCallError(`${label}: ${error.message}`, { kind: 'egress', cause: error });
   if (error instanceof TypeError && error.cause === undefined) {
     return new AgentCallError(`${label}: the request could not be sent: ${error.message}`, { kind: 'protocol', cause: error });
   }
@@ -173,11 +188,13 @@ export async function callHttpAgent(deps: CallerRuntime, agent: AgentTarget, cal
   };
   const body = encodeJson(label, envelope);
   const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' });
-  for (const [name, value] of Object.entries(agentAuthHeaders(agent))) headers.set(name, value);
+  const credentials = agentAuthHeaders(agent);
+  for (const [name, value] of Object.entries(credentials)) headers.set(name, value);
   for (const [name, value] of Object.entries(callHeaders(call))) headers.set(name, value);
 
   const signals = callSignals(call.signal, call.timeoutMs);
-  const reply = await exchange(deps, label, { method: 'POST', url: agent.url, headers, body }, signals);
+  const outbound = { method: 'POST', url: agent.url, headers, body, credentialHeaders: Object.keys(credentials) };
+  const reply = await exchange(deps, label, outbound, signals);
   const parsed = parseJson(reply.text);
   if (!parsed.ok) {
     throw new AgentCallError(`${label} answered HTTP ${reply.status} with a body that is not JSON`, {
@@ -189,6 +206,9 @@ export async function callHttpAgent(deps: CallerRuntime, agent: AgentTarget, cal
   }
   return { output: parsed.value, logs: extractLogs(parsed.value, deps.maxLogEntries), statusCode: reply.status };
 }
+
+/** Headers of an `http` step that may follow a redirect to another origin: content negotiation and the engine's own. */
+const NOT_CREDENTIALS = new Set(['content-type', 'accept', 'idempotency-key', ATTEMPT_HEADER.toLowerCase()]);
 
 /** The `http` step type: any method and URL; the output is the JSON reply, or its text. */
 export async function callHttpService(deps: CallerRuntime, request: HttpStepRequest, call: StepCall): Promise<CallResult> {
@@ -207,11 +227,14 @@ export async function callHttpService(deps: CallerRuntime, request: HttpStepRequ
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
   if (!headers.has('accept')) headers.set('accept', 'application/json, text/plain;q=0.9, */*;q=0.8');
+  // The step's own headers (tokens, API keys, whatever they are) are meant for the URL it names:
+  // none of them follows a redirect to another origin.
+  const credentialHeaders = Object.keys(request.headers ?? {}).filter((name) => !NOT_CREDENTIALS.has(name.toLowerCase()));
   // Set last: a step's own headers cannot forge the engine's key or attempt.
   for (const [name, value] of Object.entries(callHeaders(call))) headers.set(name, value);
 
   const signals = callSignals(call.signal, call.timeoutMs);
-  const reply = await exchange(deps, label, { method, url: request.url, headers, body }, signals);
+  const reply = await exchange(deps, label, { method, url: request.url, headers, body, credentialHeaders }, signals);
   const parsed = parseJson(reply.text);
   return { output: parsed.ok ? parsed.value : reply.text, logs: [], statusCode: reply.status };
 }
