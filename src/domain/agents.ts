@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { openAgentSecret, sealAgentSecret } from '../db/agent-secrets.ts';
 import type { Agent } from '../db/models.ts';
 import { isUniqueViolation, jsonInput } from '../db/models.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { SecretsError, SecretsKeyMissingError } from '../db/secrets.ts';
+import { EgressError } from '../egress/errors.ts';
+import { withCredentialHeaders } from '../egress/fetch.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { type OffsetPage, offsetPage } from './offset-page.ts';
 import { type Connection, type PageArgs, paginate } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
@@ -52,21 +57,41 @@ export function createAgentService(res: Resources) {
     }
   }
 
+  /** Credentials sealed for `Agent.authSecret`, bound to the agent's id (never stored in the clear). */
+  function seal(agentId: string, authConfig: Record<string, string>): string {
+    try {
+      return sealAgentSecret(res.secrets, agentId, authConfig);
+    } catch (error) {
+      // A server misconfiguration, but the caller must learn why the agent was refused.
+      if (error instanceof SecretsKeyMissingError) {
+        throw new ValidationError([
+          { path: 'authConfig', message: 'cannot be stored: this server has no SECRETS_KEY to encrypt credentials with' },
+        ]);
+      }
+      throw error;
+    }
+  }
+
   const service = {
     /** Registers an agent; its name must be free among the workspace's live agents. */
     async create(principal: Principal, input: CreateAgentInput): Promise<Agent> {
       const data = parseInput(createAgentSchema, input);
+      checkEgress(res, data.url);
       await assertNameFree(principal, data.name);
+      // Chosen here rather than by the database: the sealed secret is bound to the id.
+      const id = randomUUID();
+      const authSecret = data.authType === 'NONE' || !data.authConfig ? undefined : seal(id, data.authConfig);
       return writeGuarded(data.name, () =>
         db.agent.create({
           data: {
+            id,
             ...inScope(principal),
             name: data.name,
             url: data.url,
             description: data.description ?? null,
             protocol: data.protocol,
             authType: data.authType,
-            authConfig: data.authType === 'NONE' ? undefined : jsonInput(data.authConfig ?? undefined),
+            authSecret,
             timeoutMs: data.timeoutMs,
             retryConfig: retryConfigSchema.parse(data.retryConfig ?? {}),
             metadata: jsonInput(data.metadata ?? undefined),
@@ -79,10 +104,19 @@ export function createAgentService(res: Resources) {
     async update(principal: Principal, id: string, input: UpdateAgentInput): Promise<Agent> {
       const current = await service.getLive(principal, id);
       const data = parseInput(updateAgentSchema, input);
+      if (data.url !== undefined) checkEgress(res, data.url);
       if (data.name !== undefined && data.name !== current.name) await assertNameFree(principal, data.name, id);
       // Only the fields given replace current ones; a key present but undefined is not a change.
       const given = data.retryConfig ? Object.fromEntries(Object.entries(data.retryConfig).filter(([, v]) => v !== undefined)) : null;
       const retry = given ? retryConfigSchema.parse({ ...(current.retryConfig as object), ...given }) : undefined;
+      // Switching to NONE drops the stored secret rather than keeping it around unused; a new
+      // secret replaces it; otherwise it stays. Either write also clears legacy plaintext.
+      const secret =
+        data.authType === 'NONE'
+          ? { authSecret: null, authConfig: jsonInput(null) }
+          : data.authConfig
+            ? { authSecret: seal(current.id, data.authConfig), authConfig: jsonInput(null) }
+            : {};
       return writeGuarded(
         data.name ?? current.name,
         () =>
@@ -94,8 +128,7 @@ export function createAgentService(res: Resources) {
               description: data.description,
               protocol: data.protocol,
               authType: data.authType,
-              // Switching to NONE drops the stored secret rather than keeping it around unused.
-              authConfig: data.authType === 'NONE' ? jsonInput(null) : jsonInput(data.authConfig ?? undefined),
+              ...secret,
               timeoutMs: data.timeoutMs,
               retryConfig: retry,
               metadata: jsonInput(data.metadata),
@@ -173,13 +206,21 @@ export function createAgentService(res: Resources) {
     /** Calls GET <url>/health with the agent's auth and timeout; never throws for a bad agent. */
     async checkHealth(principal: Principal, id: string): Promise<AgentHealth> {
       const agent = await service.get(principal, { id });
+      let headers: Record<string, string>;
+      try {
+        headers = authHeaders({ authType: agent.authType, authConfig: openAgentSecret(res.secrets, agent) });
+      } catch (error) {
+        if (!(error instanceof SecretsError)) throw error;
+        const reason = `its stored credentials cannot be used: ${error.message}`;
+        return { healthy: false, statusCode: null, responseTimeMs: null, error: reason, checkedAt: res.clock.now() };
+      }
       const started = performance.now();
       const url = `${agent.url.replace(/\/+$/, '')}/health`;
       try {
-        const response = await res.fetch(url, {
-          headers: authHeaders(agent),
-          signal: AbortSignal.timeout(agent.timeoutMs),
-        });
+        // The credentials are for the agent's origin; the egress fetch drops them if a redirect leaves it.
+        const init = withCredentialHeaders({ headers, signal: AbortSignal.timeout(agent.timeoutMs) }, Object.keys(headers));
+        const response = await res.fetch(url, init);
+        // Never read: only the status matters, so nothing an agent sends is held.
         await response.body?.cancel();
         const responseTimeMs = Math.round((performance.now() - started) * 100) / 100;
         return {
@@ -190,6 +231,10 @@ export function createAgentService(res: Resources) {
           checkedAt: res.clock.now(),
         };
       } catch (error) {
+        // Refused before any connection: the policy's message, which is the same whatever listens there.
+        if (error instanceof EgressError) {
+          return { healthy: false, statusCode: null, responseTimeMs: null, error: error.message, checkedAt: res.clock.now() };
+        }
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
         const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
         return {
@@ -205,6 +250,17 @@ export function createAgentService(res: Resources) {
   return service;
 }
 
+/**
+ * Refuses an agent URL the egress policy refuses as written (a literal private address,
+ * `localhost` with loopback denied, a metadata host): a ValidationError on `url` naming the
+ * rule. Names are not resolved here; a name that resolves to a refused address is refused at
+ * call time, and one that does not resolve yet may belong to an agent not up yet.
+ */
+function checkEgress(res: Resources, url: string): void {
+  const refused = res.egress.checkStatic(url);
+  if (refused) throw new ValidationError([{ path: 'url', message: refused.message }]);
+}
+
 /** The failure for a name already used by a live agent (worded as seed 004 documents it). */
 function nameTaken(name: string): ConflictError {
   return new ConflictError(`Agent name '${name}' already exists`, 'name');
@@ -213,8 +269,8 @@ function nameTaken(name: string): ConflictError {
 /** The service's type, for code that receives it. */
 export type AgentService = ReturnType<typeof createAgentService>;
 
-/** Headers that authenticate a call to the agent with its stored secret. */
-export function authHeaders(agent: Pick<Agent, 'authType' | 'authConfig'>): Record<string, string> {
+/** Headers that authenticate a call to the agent with its secret (opened: see openAgentSecret). */
+export function authHeaders(agent: Pick<Agent, 'authType'> & { authConfig: unknown }): Record<string, string> {
   const config = (agent.authConfig ?? {}) as Record<string, string>;
   switch (agent.authType as 'NONE' | 'BEARER' | 'APIKEY') {
     case 'BEARER':

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import type { SecretBox } from '../db/secrets.ts';
+import type { EgressPolicy } from '../egress/policy.ts';
 import type { EngineMetrics } from '../engine/metrics.ts';
 import type { Notifier } from '../engine/notifier.ts';
 
@@ -52,10 +54,17 @@ export interface Resources {
   db: Database;
   logger: Logger;
   clock: Clock;
-  /** Outbound HTTP (agent health checks, agent calls); injectable for tests. */
+  /**
+   * Outbound HTTP (agent health checks, agent calls, http steps); injectable for tests. The
+   * app's default is the egress fetch, which enforces {@link egress} on every hop.
+   */
   fetch: typeof fetch;
+  /** Which URLs the server may call (EGRESS_ALLOW); registration checks static URLs against it. */
+  egress: EgressPolicy;
   /** In-process nudges from the API to the workers. */
   notifier: Notifier;
+  /** Seals and opens agent credentials at rest (SECRETS_KEY, or the development key file). */
+  secrets: SecretBox;
   /** Where the engine reports agent calls (the app's metrics registry); without it, nothing is measured. */
   metrics?: EngineMetrics;
   /** Pause points and fault injection for tests; unset in production. */

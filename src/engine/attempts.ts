@@ -1,5 +1,7 @@
 // Starting a step and recording how each attempt ends.
-import type { Agent, Run, StepRun } from '../db/models.ts';
+import { openAgentSecret } from '../db/agent-secrets.ts';
+import type { Agent, Prisma, Run, StepRun } from '../db/models.ts';
+import { type SecretBox, SecretsError } from '../db/secrets.ts';
 import type { Step } from '../domain/definition/schema.ts';
 import { type DataContext, resolveMapping } from './dataflow.ts';
 import { type EngineDeps, type InFlight, json } from './engine-types.ts';
@@ -7,7 +9,7 @@ import { appendEvents, type NewRunEvent } from '../db/run-events.ts';
 import { LeaseLostError, RunChangedError } from './lease.ts';
 import { checkStorable, cleanText, cleanValue } from './outcomes.ts';
 import { retryDelayMs, shouldRetry } from './retry.ts';
-import { type AttemptFailure, classify, policyFor, runAttempt } from './step-runner.ts';
+import { type AttemptFailure, AttemptFailureError, classify, policyFor, runAttempt } from './step-runner.ts';
 import { describeDbError, type Write } from './writes.ts';
 
 /**
@@ -108,7 +110,11 @@ export async function startStep(
         signal: controller.signal,
         caller: deps.caller,
         transforms: deps.transforms,
-        findAgent,
+        // Only the call opens the agent's secret; retry policies read the row as stored.
+        findAgent: async (name) => {
+          const agent = await findAgent(name);
+          return agent && withCredentials(deps.res.secrets, agent);
+        },
       });
       outcome = { ok: true, ...result };
     } catch (error) {
@@ -121,6 +127,22 @@ export async function startStep(
   });
   inflight.set(step.id, { controller, done });
   return true;
+}
+
+/**
+ * The agent with its credentials opened into `authConfig`, where the agent clients read them.
+ * A secret that cannot be opened fails the attempt for good, saying why by key id only.
+ */
+function withCredentials(secrets: SecretBox, agent: Agent): Agent {
+  // An agent that is not called needs no credentials (and its own failure says why).
+  if (agent.status !== 'ACTIVE') return agent;
+  try {
+    return { ...agent, authConfig: openAgentSecret(secrets, agent) as Prisma.JsonValue, authSecret: null };
+  } catch (error) {
+    if (!(error instanceof SecretsError)) throw error;
+    const message = `the credentials of agent "${agent.name}" cannot be used: ${error.message}`;
+    throw new AttemptFailureError({ message, kind: 'config', statusCode: null, body: null, retryable: false, retryAfterMs: null });
+  }
 }
 
 type Outcome =

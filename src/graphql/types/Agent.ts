@@ -68,7 +68,10 @@ export const AgentRef = builder.prismaNode('Agent', {
       description: 'How calls authenticate. The secret itself is never returned.',
       resolve: (a) => a.authType as 'NONE' | 'BEARER' | 'APIKEY',
     }),
-    hasCredentials: t.boolean({ description: 'Whether a secret is stored for the agent.', resolve: (a) => a.authConfig != null }),
+    hasCredentials: t.boolean({
+      description: 'Whether a secret is stored for the agent.',
+      resolve: (a) => a.authSecret != null || a.authConfig != null,
+    }),
     timeoutMs: t.exposeInt('timeoutMs', { description: 'Per-call timeout in milliseconds.' }),
     retryConfig: t.field({ type: RetryConfigRef, description: 'Retry policy for calls.', resolve: (a) => a.retryConfig as RetryConfig }),
     metadata: t.expose('metadata', { type: 'JSON', nullable: true, description: 'Free-form labels.' }),
