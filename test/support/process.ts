@@ -21,7 +21,7 @@ export async function startProcess(kind: 'server' | 'worker', env: Record<string
   // `node --import tsx` is one process; the tsx CLI would put the server in a child process,
   // out of reach of the SIGKILL a crash test sends.
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
