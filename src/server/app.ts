@@ -1,11 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import { type ConnectOptions, connectDatabase, type Database } from '../db/database.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { createEgressFetch, createEgressPolicy, type Resolver } from '../egress/index.ts';
+import { createEgressFetch } from '../egress/fetch.ts';
+import { createEgressPolicy, type Resolver } from '../egress/policy.ts';
 import { prepareAgentSecrets } from '../db/agent-secrets.ts';
 import { defaultSecretsKeyFile, loadSecretBox, SECRET_LOG_PATHS } from '../db/secrets.ts';
 import { Notifier } from '../engine/notifier.ts';
@@ -22,11 +23,14 @@ import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { useCredentialExpiry, useViewerReadOnly } from './auth/graphql-plugins.ts';
+import { createBodyLimit } from './body-limit.ts';
 import { type Config, securityWarnings } from './config.ts';
 import { type Context, contextFactory } from './context.ts';
+import { createGraphqlHardening } from './graphql-hardening.ts';
 import { createHealth, packageVersion } from './health.ts';
 import { createMetrics, requestMetricsPlugin } from './metrics.ts';
 import { createRateLimiter, rateLimitPlugin } from './rate-limit.ts';
+import { newRequestId } from './request-ids.ts';
 import { createSseStreamHandler, SSE_STREAM_PATH } from './sse.ts';
 import { attachGraphqlWs } from './websocket.ts';
 
@@ -167,6 +171,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   // One budget per user across REST and GraphQL; null when RATE_LIMIT_PER_MINUTE=0.
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, database: config.database, logger });
+  // CSRF prevention, per-document limits, request ids and (GRAPHQL_PERSISTED_ONLY) the SDK's allow-list.
+  const hardening = createGraphqlHardening(config);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -174,8 +180,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     landingPage: false,
     logging: logger,
     context: contextFactory({ auth, services, db: db.prisma, streams, runChanges }),
-    plugins: [requestMetricsPlugin(metrics), rateLimitPlugin(rateLimiter), useViewerReadOnly(), useCredentialExpiry()],
+    plugins: [
+      ...hardening.plugins,
+      requestMetricsPlugin(metrics),
+      rateLimitPlugin(rateLimiter),
+      useViewerReadOnly(),
+      useCredentialExpiry(),
+    ],
+    // The node server and app.fetch refuse larger bodies first (src/server/body-limit.ts); this covers yoga.fetch.
+    maxRequestBodySize: config.maxBodyBytes,
     maskedErrors: {
+      isDev: config.env === 'development',
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
       maskError(error, message, isDev) {
         const graphqlError = isGraphQLError(error) ? error : null;
@@ -194,10 +209,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         }
         // Errors GraphQL itself raised (validation, bad variables) or that we built on purpose.
         if (graphqlError && (!graphqlError.originalError || isGraphQLError(graphqlError.originalError))) return graphqlError;
-        logger.error({ err: original }, 'unexpected error while resolving');
-        return new GraphQLError(isDev ? String((original as Error)?.message ?? message) : message, {
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        });
+        // The caller quotes the request id; the log line with the real error carries the same one.
+        const requestId = hardening.requestIds.ofError(error) ?? newRequestId();
+        logger.error({ err: original, requestId }, 'unexpected error while resolving');
+        return new GraphQLError(
+          isDev ? String((original as Error)?.message ?? message) : `Unexpected error; quote request id ${requestId}`,
+          // Where it failed (path and location) is no secret and tells the caller which field to retry.
+          { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } },
+        );
       },
     },
   });
@@ -215,8 +234,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sseHeartbeatMs: config.sseHeartbeatMs,
   });
   const restListener = getRequestListener(rest.fetch);
-  const sseStream = createSseStreamHandler(yoga);
-  const server: Server = createServer((req, res) => {
+  const sseStream = createSseStreamHandler(yoga, { operationText: hardening.operationText });
+  // MAX_BODY_BYTES on every route, before any handler reads the body.
+  const bodyLimit = createBodyLimit({ maxBytes: config.maxBodyBytes, isGraphqlPath, clock });
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path.startsWith(SSE_STREAM_PATH)) {
       const started = performance.now();
@@ -236,12 +257,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return;
     }
     void restListener(req, res);
-  });
+  };
+  const server: Server = createServer((req, res) => bodyLimit.node(req, res, (checked) => dispatch(checked, res)));
 
-  const websockets = attachGraphqlWs(server, yoga, auth);
+  const websockets = attachGraphqlWs(server, yoga, auth, { maxPayload: config.maxBodyBytes, operationText: hardening.operationText });
   let started = false;
   return {
-    fetch: (request) => Promise.resolve(isGraphqlPath(new URL(request.url).pathname) ? yoga.fetch(request) : rest.fetch(request)),
+    fetch: (request) =>
+      bodyLimit.fetch(request, (checked) =>
+        Promise.resolve(isGraphqlPath(new URL(checked.url).pathname) ? yoga.fetch(checked) : rest.fetch(checked)),
+      ),
     yoga,
     services,
     resources,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretsKeyProblem } from '../db/secrets.ts';
 import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../db/target.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -53,8 +54,18 @@ const envSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(20),
   GRAPHQL_PERSISTED_ONLY: bool.default(false),
   EGRESS_ALLOW: z.string().optional(),
-  SECRETS_KEY: z.string().min(1).optional(),
+  SECRETS_KEY: z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      const problem = secretsKeyProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
 });
+
+// Their values are never echoed in an error message (it ends up in logs).
+const SECRET_VARIABLES = new Set(['SECRETS_KEY', 'AUTH_JWT_SECRET', 'METRICS_TOKEN']);
 
 /** Every environment variable the server reads at start-up (the README's configuration table lists them). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
@@ -98,7 +109,7 @@ export interface Config {
   runRetentionDays: number;
   /** Who may call the API: `required` (credentials on every request but health and docs) or `none`. */
   auth: AuthConfig;
-  /** Bearer token /metrics asks for; null leaves it open. */
+  /** Bearer token /metrics asks for; null = /metrics is closed when authentication is on, open when it is off. */
   metricsToken: string | null;
   /** Requests (GraphQL operations) one user may make per minute; 0 turns limiting off. */
   rateLimitPerMinute: number;
@@ -113,7 +124,12 @@ export interface Config {
    * metadata addresses. Empty = none (production's default); development allows loopback.
    */
   egressAllow: string[];
-  /** Keys encrypting agent secrets at rest (`kid:base64key`, comma-separated, current first); null = the development key file. */
+  /**
+   * Keys encrypting agent secrets at rest: comma-separated, the current key first (older ones only
+   * open, until `npm run secrets:rotate`), each `kid:base64key` or a bare `base64key` whose id is
+   * derived from it; a key is 32 random bytes (`openssl rand -base64 32`). Validated here; null =
+   * the development key file (development and test) or no key (production; see src/db/secrets.ts).
+   */
   secretsKey: string | null;
 }
 
@@ -148,7 +164,9 @@ export const DEVELOPMENT_EGRESS_ALLOW = ['loopback'];
 export function securityWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (config.auth.mode === 'none') {
-    warnings.push('AUTH_MODE=none: every request acts as the default tenant with full rights; set AUTH_MODE=required for any shared deployment');
+    warnings.push(
+      'AUTH_MODE=none: every request acts as the default tenant with full rights; set AUTH_MODE=required for any shared deployment',
+    );
   }
   if (config.auth.mode === 'required' && !config.auth.jwtSecret && !config.auth.jwksUrl) {
     warnings.push('AUTH_MODE=required without AUTH_JWT_SECRET or AUTH_JWKS_URL: only API keys can authenticate');
@@ -157,7 +175,6 @@ export function securityWarnings(config: Config): string[] {
     warnings.push(`EGRESS_ALLOW=${config.egressAllow.join(',')}: outbound calls may reach these internal hosts`);
   }
   if (config.rateLimitPerMinute === 0) warnings.push('RATE_LIMIT_PER_MINUTE=0: requests are not rate limited');
-  if (config.env === 'production' && !config.metricsToken) warnings.push('METRICS_TOKEN is unset: /metrics is readable by anyone');
   if (config.env === 'production' && config.graphiql) warnings.push('GRAPHIQL=true in production: the GraphQL IDE is served');
   return warnings;
 }
@@ -194,7 +211,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = envSchema.safeParse(relevant);
   const problems = parsed.success
     ? []
-    : parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(relevant[String(i.path[0])])}: ${i.message}`);
+    : parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return `${name}=${SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(relevant[name])}: ${i.message}`;
+      });
   const database = parsed.success ? parseDatabaseUrl(parsed.data.DATABASE_URL) : null;
   if (database && 'error' in database) problems.push(`DATABASE_URL: ${database.error}`);
   if (!parsed.success || !database || 'error' in database) {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type ExecutionArgs, GraphQLError, parse } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -33,8 +33,17 @@ function headersOf(upgrade: Record<string, string | string[] | undefined>, param
   return headers;
 }
 
-/** Largest WebSocket message accepted; a GraphQL operation is far smaller (ws defaults to 100 MiB). */
+/** Largest WebSocket message accepted by default; a GraphQL operation is far smaller (ws defaults to 100 MiB). */
 export const WS_MAX_PAYLOAD = 1024 * 1024;
+
+/** What the app tells the WebSocket endpoint beyond yoga and authentication. */
+export interface GraphqlWsOptions {
+  /** Largest message accepted (the app passes MAX_BODY_BYTES); WS_MAX_PAYLOAD when omitted. */
+  maxPayload?: number;
+  /** The operation text to run for a subscribe payload, or its refusal (GRAPHQL_PERSISTED_ONLY); `payload.query` when omitted. */
+  operationText?: (params: { query?: unknown; extensions?: unknown }) => string | GraphQLError;
+}
+
 /** Ping interval keeping idle sockets alive through proxies. */
 export const WS_KEEP_ALIVE_MS = 12_000;
 
@@ -48,8 +57,9 @@ export function attachGraphqlWs(
   server: Server,
   yoga: YogaServerInstance<Record<string, unknown>, Context>,
   auth: Authenticator,
+  options: GraphqlWsOptions = {},
 ): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: WS_MAX_PAYLOAD });
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.maxPayload ?? WS_MAX_PAYLOAD });
   const disposer = useServer(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
@@ -69,17 +79,25 @@ export function attachGraphqlWs(
       },
       onSubscribe: async (ctx, _id, payload) => {
         const headers = headersOf(ctx.extra.request.headers, ctx.connectionParams);
-        const request = new Request(`http://localhost${ctx.extra.request.url ?? '/graphql'}`, { headers });
-        const { schema, execute, subscribe, contextFactory, validate } = yoga.getEnveloped({ request, params: payload });
-        // A malformed or invalid operation is answered on its own id; the socket stays open.
+        // POST: the operation comes in a message, and yoga refuses a mutation it believes came by GET.
+        const request = new Request(`http://localhost${ctx.extra.request.url ?? '/graphql'}`, { method: 'POST', headers });
+        const { schema, execute, subscribe, contextFactory, validate, parse } = yoga.getEnveloped({
+          request,
+          params: payload,
+          req: ctx.extra.request,
+        });
+        // A malformed, invalid, over-limit or (with GRAPHQL_PERSISTED_ONLY) unlisted operation is
+        // answered on its own id; the socket stays open. Envelop's parse and validate apply the limits.
         let document;
         try {
-          document = parse(payload.query);
+          const text = options.operationText ? options.operationText(payload) : payload.query;
+          if (text instanceof GraphQLError) return [text];
+          document = parse(text);
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors;
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
         let contextValue;
         try {
           contextValue = await contextFactory();
