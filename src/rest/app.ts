@@ -4,11 +4,11 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { DomainError, ForbiddenError, UnauthenticatedError } from '../domain/errors.ts';
 import { hasRole } from '../domain/principal.ts';
-import { type Authenticator, credentialsOf, isUnknownWorkspace } from '../server/auth/authenticate.ts';
+import { type Authenticator, isUnknownWorkspace } from '../server/auth/authenticate.ts';
 import { mountDocs, OPENAPI_INFO } from './docs.ts';
 import type { RestEnv, RestRoutes, RestVariables } from './env.ts';
 import { detailOf, statusOf, validationStatus } from './errors.ts';
-import { observeRequests, OPS_PATHS, opsRoutes } from './ops.ts';
+import { observeRequests, opsRoutes } from './ops.ts';
 import { routes } from './routes.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -16,12 +16,13 @@ import { engineRoutes } from './engine/routes.ts';
 import { historyRoutes } from './history/routes.ts';
 import { legacyRoutes } from './legacy/routes.ts';
 import { v2Routes } from './v2/routes.ts';
-import { V2_HEALTH_PATH } from './v2/service.ts';
 import { v1AgentRoutes } from './v1/agents.ts';
 import { v1RunEventRoutes } from './v1/run-events.ts';
 import { v1RunRoutes } from './v1/runs.ts';
 import { v1WorkflowRoutes } from './v1/workflows.ts';
 import { problem } from './problem.ts';
+import { isPublicPath } from './public-paths.ts';
+import { withSecurity } from './security-doc.ts';
 import { rateLimitRequests } from './rate-limit.ts';
 import type { RateLimiter } from '../server/rate-limit.ts';
 
@@ -29,24 +30,11 @@ import type { RateLimiter } from '../server/rate-limit.ts';
 export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect'> & {
   logger: Logger;
   auth: Authenticator;
-  /** Bearer token /metrics asks for (METRICS_TOKEN); null = credentials as any route, or none when authentication is off. */
+  /** Bearer token /metrics asks for (METRICS_TOKEN); null = closed when authentication is on, open when it is off. */
   metricsToken: string | null;
   /** Per-user request budgets; null or absent = no limit (RATE_LIMIT_PER_MINUTE=0). */
   rateLimiter?: RateLimiter | null;
 };
-
-/** Paths anyone may read: probes, seed 003's public health check, and the API's documentation. */
-function isPublicPath(path: string): boolean {
-  return (
-    (OPS_PATHS.has(path) && path !== '/metrics') ||
-    path === V2_HEALTH_PATH ||
-    path === '/openapi.json' ||
-    path === '/docs' ||
-    path === '/redoc' ||
-    path.startsWith('/docs/') ||
-    path.startsWith('/redoc/')
-  );
-}
 
 /** POSTs that only compute an answer from their body, which a viewer may send. */
 const READ_ONLY_POSTS: ReadonlySet<string> = new Set(['/api/v2/workflows/parse', '/api/workflows/validate']);
@@ -88,7 +76,7 @@ export function restRoutes(): RestRoutes {
 
 /** The OpenAPI document of every route, built without a server or database (`npm run openapi`). */
 export function restOpenApi() {
-  return restRoutes().getOpenAPI31Document(OPENAPI_INFO);
+  return withSecurity(restRoutes().getOpenAPI31Document(OPENAPI_INFO));
 }
 
 /**
@@ -118,8 +106,9 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
     const path = c.req.path;
     if (isPublicPath(path)) return next();
     if (path === '/metrics') {
-      // Prometheus scrapes with a static token of its own when one is configured; else any valid
-      // credential will do, and with authentication off it is open (it names no tenant's data).
+      // Prometheus scrapes with a static token of its own when one is configured; with
+      // authentication off it is open. A tenant's credential never reads it: its labels name
+      // every tenant's workflows (ids and names) and agents.
       if (deps.metricsToken) {
         const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
         if (presented && sameToken(presented, deps.metricsToken)) return next();
@@ -127,14 +116,12 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
         return problem(c, 401, 'Not authenticated: /metrics needs Authorization: Bearer <METRICS_TOKEN>');
       }
       if (deps.auth.mode === 'none') return next();
-      try {
-        await deps.auth.identify(credentialsOf(c.req.raw.headers));
-      } catch (error) {
-        if (!(error instanceof UnauthenticatedError)) throw error;
-        c.header('WWW-Authenticate', 'Bearer');
-        return problem(c, 401, error.message);
-      }
-      return next();
+      c.header('WWW-Authenticate', 'Bearer');
+      return problem(
+        c,
+        401,
+        "Not authenticated: /metrics names every tenant's workflows and agents, so it is read with METRICS_TOKEN (Authorization: Bearer <METRICS_TOKEN>), never a tenant's credential; this server sets none",
+      );
     }
     c.set('dialect', dialectOfPath(path));
     try {

@@ -46,3 +46,31 @@ describe('the OpenAPI document', () => {
     expect(generated.body.request_id).toBe(generated.headers.get('x-request-id'));
   });
 });
+
+describe('security in the OpenAPI document', () => {
+  type Operation = { security?: Record<string, string[]>[]; responses: Record<string, unknown>; requestBody?: unknown };
+  type Doc = { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, Record<string, string>> } };
+
+  it('declares bearer JWT and API key schemes, required by every operation but health and docs, with their refusals', async () => {
+    const doc = (await (await t.app.fetch(new Request('http://flowdeck.test/openapi.json'))).json()) as Doc;
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.components.securitySchemes.apiKeyAuth).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    const open = new Set(['/health', '/healthz', '/health/ready', '/api/v2/workflows/health']);
+    let checked = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        checked += 1;
+        if (open.has(path)) {
+          expect(operation.security, `${method} ${path}`).toEqual([]);
+          continue;
+        }
+        expect(operation.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }, { apiKeyAuth: [] }]);
+        expect(Object.keys(operation.responses), `${method} ${path}`).toContain('401');
+        if (path !== '/metrics')
+          expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['403', '429']));
+        if (operation.requestBody) expect(Object.keys(operation.responses), `${method} ${path}`).toContain('413');
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
+  });
+});

@@ -63,7 +63,11 @@ builder.queryFields((t) => ({
   apiKeys: t.field({
     type: [ApiKeyRef],
     description: "Your tenant's API keys, newest first, revoked ones included (admins only).",
-    errors: { types: [ForbiddenError] },
+    errors: {
+      types: [ForbiddenError],
+      result: { description: "Your tenant's API keys." },
+      dataField: { description: 'The keys, newest first.' },
+    },
     resolve: (_root, _args, ctx) => ctx.services.apiKeys.list(ctx.principal),
   }),
 }));

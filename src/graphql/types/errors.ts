@@ -61,6 +61,9 @@ builder.objectType(ForbiddenError, {
   description: 'Your role or credential does not allow this (e.g. only admins manage API keys and workspaces). Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    requiredRole: t.exposeString('requiredRole', { nullable: true, description: 'The role the operation needs (admin, editor), when the role is what is missing.' }),
+    requiredRole: t.exposeString('requiredRole', {
+      nullable: true,
+      description: 'The role the operation needs (admin, editor), when the role is what is missing.',
+    }),
   }),
 });
