@@ -1,7 +1,9 @@
 // Authentication through the public surface: who may call, as whom, in which tenant and
 // workspace, and what each dialect answers when they may not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlowdeckRequest } from '../../sdk/client.ts';
 import {
+  CreateApiKeyDocument,
   CreateWorkflowDocument,
   CreateWorkspaceDocument,
   CurrentWorkspaceDocument,
@@ -20,8 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-const definition = { steps: [{ id: 'only', type: 'transform', expression: '$' }] };
 
 async function rest(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
   const response = await t.app.fetch(
@@ -139,5 +139,21 @@ describe('bearer tokens', () => {
     const cancelled = await rest('POST', `/api/v1/runs/${runId}/cancel`, bearer(token), { cancelled_by: 'mallory' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body?.cancelled_by).toBe('alice@example.com');
+  });
+});
+
+describe("the SDK's client", () => {
+  it('sends a token or an API key, and nothing without them', async () => {
+    const fetchIn = (input: string, init: RequestInit) => t.app.fetch(new Request(input, init));
+    const url = 'http://flowdeck.test/graphql';
+    const token = await mintToken({ sub: 'sdk', customer_id: 'sdk-co', role: 'admin' });
+    const withToken = createFlowdeckRequest({ url, token, fetch: fetchIn });
+    expect((await withToken(CurrentWorkspaceDocument)).data?.currentWorkspace.slug).toBe('default');
+    const created = await withToken(CreateApiKeyDocument, { input: { name: 'sdk', role: 'VIEWER' } });
+    const secret = expectMember(created.data?.createApiKey, 'CreatedApiKey').secret;
+    const withKey = createFlowdeckRequest({ url, apiKey: secret, workspace: 'default', fetch: fetchIn });
+    expect((await withKey(CurrentWorkspaceDocument)).data?.currentWorkspace.slug).toBe('default');
+    const anonymous = createFlowdeckRequest({ url, fetch: fetchIn });
+    expect((await anonymous(CurrentWorkspaceDocument)).status).toBe(401);
   });
 });

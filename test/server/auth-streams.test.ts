@@ -1,0 +1,127 @@
+// Subscriptions authenticate like requests: graphql-ws through connectionParams, SSE through
+// headers; a credential that expires ends the subscription with a clear error.
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CreateApiKeyDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunsChangedLiveDocument } from '../../sdk/gql/graphql.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { authEnv, mintToken } from '../support/auth.ts';
+import { expectMember } from '../support/flows.ts';
+import { Recording, within } from '../support/streams.ts';
+
+let t: TestApp;
+let base: string;
+let token: string;
+const clients: { dispose(): unknown }[] = [];
+beforeAll(async () => {
+  t = await startTestApp({}, authEnv);
+  base = (await t.app.start()).url;
+  token = await mintToken({ sub: 'streamer', customer_id: 'streams-co', role: 'admin' });
+});
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  await t?.close();
+});
+
+function ws(connectionParams?: Record<string, unknown>) {
+  const client = createWsClient({
+    url: `${base.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams,
+  });
+  clients.push(client);
+  return client;
+}
+
+async function startRun(as: { token?: string; apiKey?: string }): Promise<string> {
+  const input = { name: `waits-${Math.random()}`, definition: { steps: [{ id: 'hold', type: 'wait', signal: 'go' }] } };
+  const wf = expectMember((await t.ok(CreateWorkflowDocument, { input }, as)).createWorkflow, 'Workflow');
+  return expectMember((await t.ok(ExecuteWorkflowDocument, { workflowId: wf.id }, as)).executeWorkflow, 'Run').id;
+}
+
+describe('graphql-ws', () => {
+  it('authenticates with a bearer token in connectionParams', async () => {
+    const feed = new Recording(ws({ authorization: `Bearer ${token}` }), RunsChangedLiveDocument, {});
+    // Runs are created until one shows up: the feed may not be live the instant subscribe returns.
+    const ids = new Set<string>();
+    await within(
+      (async () => {
+        while (!feed.data.some((d) => ids.has(d.runsChanged.run.id))) {
+          if (feed.ended) throw new Error(feed.describe());
+          ids.add(await startRun({ token }));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      'a run created after subscribing',
+    );
+    expect(feed.errors).toEqual([]);
+    feed.stop();
+  });
+
+  it('authenticates with an API key in connectionParams', async () => {
+    const created = expectMember(
+      (await t.ok(CreateApiKeyDocument, { input: { name: 'ws', role: 'VIEWER' } }, { token })).createApiKey,
+      'CreatedApiKey',
+    );
+    const feed = new Recording(ws({ apiKey: created.secret }), RunsChangedLiveDocument, {});
+    await within(
+      (async () => {
+        while (feed.data.length === 0 && !feed.ended) {
+          await startRun({ token });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      'a change delivered to the API key',
+    );
+    expect(feed.errors).toEqual([]);
+    feed.stop();
+  });
+
+  it('closes the socket with 4401 and a reason when credentials are missing or bad', async () => {
+    for (const params of [undefined, { authorization: 'Bearer not-a-token' }]) {
+      const feed = new Recording(ws(params), RunsChangedLiveDocument, {});
+      await feed.end('the refusal');
+      const closed = feed.failure as { code?: number; reason?: string };
+      expect(closed.code).toBe(4401);
+      expect(closed.reason).toMatch(/Not authenticated|Invalid token/);
+    }
+  });
+
+  it('ends a subscription with UNAUTHENTICATED when its token expires', async () => {
+    const shortLived = await mintToken({ sub: 'brief', customer_id: 'streams-co' }, { expiresIn: 2 });
+    const feed = new Recording(ws({ authorization: `Bearer ${shortLived}` }), RunsChangedLiveDocument, {});
+    await feed.end('the expiry');
+    expect(feed.errors[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    expect(feed.errors[0]?.message).toContain('expired');
+  });
+});
+
+describe('graphql-sse', () => {
+  it('authenticates with headers, and refuses without them', async () => {
+    const ok = createSseClient({ url: `${base}/graphql/stream`, retryAttempts: 0, headers: { authorization: `Bearer ${token}` } });
+    clients.push(ok);
+    const feed = new Recording(ok, RunsChangedLiveDocument, {});
+    await within(
+      (async () => {
+        while (feed.data.length === 0 && !feed.ended) {
+          await startRun({ token });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      'a change over SSE',
+    );
+    expect(feed.errors).toEqual([]);
+    feed.stop();
+
+    const anonymous = createSseClient({ url: `${base}/graphql/stream`, retryAttempts: 0 });
+    clients.push(anonymous);
+    const refused = new Recording(anonymous, RunsChangedLiveDocument, {});
+    await refused.end('the refusal over SSE');
+    const failure = refused.failure as { response?: { status: number; text(): Promise<string> } };
+    expect(failure.response?.status).toBe(401);
+    expect(await failure.response?.text()).toContain('Not authenticated');
+  });
+});
