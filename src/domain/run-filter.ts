@@ -13,7 +13,8 @@ export function parseRunFilter(raw: RunFilter) {
 /** The filter as a Prisma `where` fragment (the `runs` query). */
 export function runFilterWhere(filter: ParsedRunFilter) {
   return {
-    ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+    // Deduplicated: a list repeating the five statuses thousands of times would exceed the database's parameter limit.
+    ...(filter.status?.length ? { status: { in: [...new Set(filter.status)] } } : {}),
     ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
     ...(filter.triggeredBy ? { triggeredBy: filter.triggeredBy } : {}),
     ...(filter.createdAfter || filter.createdBefore

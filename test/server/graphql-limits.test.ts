@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { getIntrospectionQuery, Lexer, parse, Source, TokenKind } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkspacesDocument } from '../../sdk/gql/graphql.ts';
+import { RunsDocument, WorkspacesDocument } from '../../sdk/gql/graphql.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { operationCost } from '../../src/server/graphql-cost.ts';
 import { schema } from '../../src/graphql/schema.ts';
@@ -264,6 +264,20 @@ describe('over graphql-ws', () => {
       expect(socket.isOpen).toBe(true);
     } finally {
       socket.terminate();
+    }
+  });
+});
+
+describe('list arguments passed as variables', () => {
+  it('a status filter repeating the five statuses thousands of times is answered, not a database error', async () => {
+    const t = await startTestApp();
+    try {
+      const status = Array.from({ length: 5000 }, (_, i) => (['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const)[i % 5]);
+      const result = await t.gql(RunsDocument, { first: 5, filter: { status } });
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.runs.totalCount).toBe(0);
+    } finally {
+      await t.close();
     }
   });
 });
