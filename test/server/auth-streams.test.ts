@@ -2,6 +2,7 @@
 // headers; a credential that expires ends the subscription with a clear error.
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CreateApiKeyDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunsChangedLiveDocument } from '../../sdk/gql/graphql.ts';
@@ -42,22 +43,29 @@ async function startRun(as: { token?: string; apiKey?: string }): Promise<string
   return expectMember((await t.ok(ExecuteWorkflowDocument, { workflowId: wf.id }, as)).executeWorkflow, 'Run').id;
 }
 
+/**
+ * Starts runs until `feed` has delivered one: a feed may not be live the instant subscribe
+ * returns, so one run started right away could be missed.
+ */
+async function untilDelivered(feed: Recording<ResultOf<typeof RunsChangedLiveDocument>>, what: string): Promise<void> {
+  const ids = new Set<string>();
+  await within(
+    (async () => {
+      while (!feed.data.some((d) => ids.has(d.runsChanged.run.id))) {
+        if (feed.ended) throw new Error(feed.describe());
+        ids.add(await startRun({ token }));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })(),
+    what,
+  );
+  expect(feed.errors).toEqual([]);
+}
+
 describe('graphql-ws', () => {
   it('authenticates with a bearer token in connectionParams', async () => {
     const feed = new Recording(ws({ authorization: `Bearer ${token}` }), RunsChangedLiveDocument, {});
-    // Runs are created until one shows up: the feed may not be live the instant subscribe returns.
-    const ids = new Set<string>();
-    await within(
-      (async () => {
-        while (!feed.data.some((d) => ids.has(d.runsChanged.run.id))) {
-          if (feed.ended) throw new Error(feed.describe());
-          ids.add(await startRun({ token }));
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })(),
-      'a run created after subscribing',
-    );
-    expect(feed.errors).toEqual([]);
+    await untilDelivered(feed, 'a run created after subscribing');
     feed.stop();
   });
 
@@ -67,16 +75,7 @@ describe('graphql-ws', () => {
       'CreatedApiKey',
     );
     const feed = new Recording(ws({ apiKey: created.secret }), RunsChangedLiveDocument, {});
-    await within(
-      (async () => {
-        while (feed.data.length === 0 && !feed.ended) {
-          await startRun({ token });
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })(),
-      'a change delivered to the API key',
-    );
-    expect(feed.errors).toEqual([]);
+    await untilDelivered(feed, 'a change delivered to the API key');
     feed.stop();
   });
 
@@ -104,16 +103,7 @@ describe('graphql-sse', () => {
     const ok = createSseClient({ url: `${base}/graphql/stream`, retryAttempts: 0, headers: { authorization: `Bearer ${token}` } });
     clients.push(ok);
     const feed = new Recording(ok, RunsChangedLiveDocument, {});
-    await within(
-      (async () => {
-        while (feed.data.length === 0 && !feed.ended) {
-          await startRun({ token });
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })(),
-      'a change over SSE',
-    );
-    expect(feed.errors).toEqual([]);
+    await untilDelivered(feed, 'a change over SSE');
     feed.stop();
 
     const anonymous = createSseClient({ url: `${base}/graphql/stream`, retryAttempts: 0 });

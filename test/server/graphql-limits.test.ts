@@ -272,7 +272,8 @@ describe('list arguments passed as variables', () => {
   it('a status filter repeating the five statuses thousands of times is answered, not a database error', async () => {
     const t = await startTestApp();
     try {
-      const status = Array.from({ length: 5000 }, (_, i) => (['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const)[i % 5]);
+      const five = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+      const status = Array.from({ length: 1000 }, () => five).flat();
       const result = await t.gql(RunsDocument, { first: 5, filter: { status } });
       expect(result.errors).toBeUndefined();
       expect(result.data?.runs.totalCount).toBe(0);
