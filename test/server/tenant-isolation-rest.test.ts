@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restOpenApi } from '../../src/rest/app.ts';
 import { mintToken } from '../support/auth.ts';
-import { type OwnB, leaked, normalize, startTenants, type Tenants, type World } from '../support/tenants.ts';
+import { leaked, normalize } from '../support/tenant-answers.ts';
+import { type OwnB, startTenants, type Tenants, type World } from '../support/tenants.ts';
 
 let f: Tenants;
 let secrets: string[];

@@ -13,7 +13,8 @@ import { dbId, expectMember } from '../support/flows.ts';
 import { casesOf, documentOf, rootFields } from '../support/isolation-graphql.ts';
 import { waitForRun } from '../support/runs.ts';
 import { Recording, type SubscribingClient, within } from '../support/streams.ts';
-import { leaked, normalize, type Ref, startTenants, stringsIn, type Tenants, type World } from '../support/tenants.ts';
+import { leaked, normalize, stringsIn } from '../support/tenant-answers.ts';
+import { type Ref, startTenants, type Tenants, type World } from '../support/tenants.ts';
 
 let f: Tenants;
 let base: string;

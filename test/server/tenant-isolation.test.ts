@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateAgentDocument, CreateWorkflowDocument, CreateWorkspaceDocument, ExecuteWorkflowDocument } from '../../sdk/gql/graphql.ts';
 import { expectMember } from '../support/flows.ts';
 import { casesOf, documentOf, notFoundShape, type RootField, rootFields } from '../support/isolation-graphql.ts';
-import { A_MARK, leaked, normalize, startTenants, stringsIn, type Tenants, TENANT_A, type World } from '../support/tenants.ts';
+import { leaked, normalize, stringsIn } from '../support/tenant-answers.ts';
+import { A_MARK, startTenants, type Tenants, TENANT_A, type World } from '../support/tenants.ts';
 import { mintToken } from '../support/auth.ts';
 
 let f: Tenants;
