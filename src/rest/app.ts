@@ -27,7 +27,7 @@ import { rateLimitRequests } from './rate-limit.ts';
 import type { RateLimiter } from '../server/rate-limit.ts';
 
 /** What the REST layer is built from (the same services GraphQL uses). */
-export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect'> & {
+export type RestDeps = Omit<RestVariables, 'principal' | 'requestId' | 'dialect' | 'credentialExpiresAt'> & {
   logger: Logger;
   auth: Authenticator;
   /** Bearer token /metrics asks for (METRICS_TOKEN); null = closed when authentication is on, open when it is off. */
@@ -125,11 +125,12 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
     }
     c.set('dialect', dialectOfPath(path));
     try {
-      const { principal } = await deps.auth.authenticate(c.req.raw);
+      const { principal, identity } = await deps.auth.authenticate(c.req.raw);
       if (isWrite(c.req.method, path) && !hasRole(principal.role, 'editor')) {
         return problem(c, 403, `Your role (${principal.role}) may not change anything; it needs the editor role`);
       }
       c.set('principal', principal);
+      c.set('credentialExpiresAt', identity.expiresAt);
     } catch (error) {
       if (isUnknownWorkspace(error)) {
         return problem(c, 400, `${error.message}; pass an existing workspace in X-Workspace-Id or X-Workspace-Slug`);

@@ -19,6 +19,8 @@ export interface RestVariables {
   ops: Ops;
   /** How often an idle event stream sends a heartbeat comment (SSE_HEARTBEAT_MS). */
   sseHeartbeatMs: number;
+  /** When the caller's credential expires (a token's `exp`); event streams end then. Null = never. */
+  credentialExpiresAt: Date | null;
   /** This request's id: the caller's X-Request-Id, or a new one; echoed in the response header. */
   requestId: string;
   /** Which documented API the matched route belongs to (chooses error shapes and statuses). */

@@ -39,7 +39,7 @@ const MESSAGE_FORMAT = [
   'id: <seq>',
   '```',
   '',
-  'A comment line (`: heartbeat`) is sent every SSE_HEARTBEAT_MS (15 s by default) so proxies keep an idle stream open. To resume after a disconnect, send the last id seen as the `Last-Event-ID` header (EventSource does so itself) or the `last_event_id` query parameter (the header wins): exactly the events after it follow. The stream stays open after the run finishes (a failed or cancelled run may be retried); close it when you have seen what you wait for. A client that falls more than STREAM_MAX_BUFFERED events behind receives `event: error` with `data: {"error": "slow_subscriber", "last_event_id": <id>, ...}` and the stream ends: reconnect from that id.',
+  'A comment line (`: heartbeat`) is sent every SSE_HEARTBEAT_MS (15 s by default) so proxies keep an idle stream open. To resume after a disconnect, send the last id seen as the `Last-Event-ID` header (EventSource does so itself) or the `last_event_id` query parameter (the header wins): exactly the events after it follow. The stream stays open after the run finishes (a failed or cancelled run may be retried); close it when you have seen what you wait for. A client that falls more than STREAM_MAX_BUFFERED events behind receives `event: error` with `data: {"error": "slow_subscriber", "last_event_id": <id>, ...}` and the stream ends: reconnect from that id. When the token the stream was opened with expires, `event: error` with `data: {"error": "credentials_expired", "last_event_id": <id>, ...}` ends it: reconnect with a fresh token from that id.',
 ].join('\n');
 
 /** The documented 200 answer of a run event stream. */
@@ -99,6 +99,7 @@ export async function streamRunEvents(c: Context<RestEnv>, runId: string, resume
   const afterSeq = resume.header !== undefined ? Number(resume.header) : (resume.query ?? 0);
   const heartbeatMs = c.var.sseHeartbeatMs;
   const request = c.req.raw.signal;
+  const expiresAt = c.var.credentialExpiresAt;
 
   return streamSSE(c, async (stream) => {
     const disconnected = new AbortController();
@@ -120,11 +121,35 @@ export async function streamRunEvents(c: Context<RestEnv>, runId: string, resume
     const heartbeat = setInterval(() => {
       if (!writing && !disconnected.signal.aborted) void send(() => stream.write(': heartbeat\n\n'));
     }, heartbeatMs);
+    // A token checked once at the start must not keep the stream open past its expiry.
+    let expired = false;
+    const remaining = expiresAt ? expiresAt.getTime() - Date.now() : Infinity;
+    const expiry =
+      remaining < 2 ** 31 - 1
+        ? setTimeout(
+            () => {
+              expired = true;
+              abort();
+            },
+            Math.max(0, remaining),
+          )
+        : undefined;
+    let lastSeq = afterSeq;
     try {
       for await (const event of streams.events(principal, run.id, afterSeq, disconnected.signal)) {
         await send(() =>
           stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(message(event, resources.clock.now())) }),
         );
+        lastSeq = event.seq;
+      }
+      if (expired) {
+        const data = {
+          error: 'credentials_expired',
+          message: 'your credentials expired; reconnect with a fresh token and the last id received',
+          last_event_id: lastSeq,
+          timestamp: resources.clock.now().toISOString(),
+        };
+        await stream.writeSSE({ event: 'error', data: JSON.stringify(data), id: String(lastSeq) });
       }
     } catch (error) {
       const slow = error instanceof SlowSubscriberError;
@@ -142,6 +167,7 @@ export async function streamRunEvents(c: Context<RestEnv>, runId: string, resume
       );
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(expiry);
       request.removeEventListener('abort', abort);
       abort();
     }

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { CreateApiKeyDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunsChangedLiveDocument } from '../../sdk/gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, mintToken } from '../support/auth.ts';
-import { expectMember } from '../support/flows.ts';
+import { dbId, expectMember } from '../support/flows.ts';
 import { Recording, within } from '../support/streams.ts';
 
 let t: TestApp;
@@ -113,5 +113,20 @@ describe('graphql-sse', () => {
     const failure = refused.failure as { response?: { status: number; text(): Promise<string> } };
     expect(failure.response?.status).toBe(401);
     expect(await failure.response?.text()).toContain('Not authenticated');
+  });
+});
+
+describe('REST event streams', () => {
+  it('end with a credentials_expired error naming the last id when the token expires', async () => {
+    const runId = dbId(await startRun({ token }));
+    const shortLived = await mintToken({ sub: 'brief', customer_id: 'streams-co' }, { expiresIn: 2 });
+    const response = await fetch(`${base}/api/v1/runs/${runId}/events`, { headers: { authorization: `Bearer ${shortLived}` } });
+    expect(response.status).toBe(200);
+    // The server ends the stream itself; reading to the end is bounded by `within`.
+    const text = await within(response.text(), 'the stream to end at expiry');
+    const error = /event: error\ndata: (.*)\n/.exec(text)?.[1];
+    expect(JSON.parse(error ?? '{}')).toMatchObject({ error: 'credentials_expired' });
+    const lastId = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(JSON.parse(error ?? '{}').last_event_id).toBe(lastId.at(-1));
   });
 });
