@@ -129,7 +129,13 @@ export async function paginate<T extends Row>(
     const { value, id } = decodeCursor(order, cursor, arg);
     // `after` bounds in the walking direction; `before` bounds the other way.
     const op = (arg === 'after') !== backward ? cmp : cmp === 'gt' ? 'lt' : 'gt';
-    bounds.push({ OR: [{ [order.field]: { [op]: value } }, { [order.field]: value, id: { [op]: id } }] });
+    // The plain range bound beside the OR is what lets the database seek the (…, field, id)
+    // index to the cursor: neither SQLite nor PostgreSQL turns the OR alone into a range, and
+    // would walk every row before the cursor, so deep pages would cost more than the first.
+    bounds.push({
+      [order.field]: { [`${op}e`]: value },
+      OR: [{ [order.field]: { [op]: value } }, { [order.field]: value, id: { [op]: id } }],
+    });
   }
   const scoped = bounds.length > 0 ? { AND: [where, ...bounds] } : where;
   const dir = ascending ? 'asc' : 'desc';
