@@ -128,7 +128,10 @@ export function createRunHistoryService(res: Resources) {
       let bounded = where;
       if (q.cursor) {
         const at = decodeCursor(ORDER, q.cursor, 'cursor') as { value: Date; id: string };
-        bounded = { AND: [where, { OR: [{ createdAt: { lt: at.value } }, { createdAt: at.value, id: { lt: at.id } }] }] };
+        // The plain `lte` lets the database seek its (…, createdAt, id) index to the cursor (see paginate).
+        bounded = {
+          AND: [where, { createdAt: { lte: at.value }, OR: [{ createdAt: { lt: at.value } }, { createdAt: at.value, id: { lt: at.id } }] }],
+        };
       }
       const [rows, total] = await Promise.all([
         db.run.findMany({ where: bounded, orderBy: ORDER_BY, skip: q.offset, take: q.limit + 1, include: INCLUDE }),

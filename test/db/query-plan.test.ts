@@ -58,6 +58,15 @@ describe.skipIf(!sqlite)('keyset pages seek their index (SQLite plans)', () => {
     ['runs', 'Run', async (after) => (await t.ok(RunsDocument, { first: 1, after })).runs.pageInfo.endCursor],
     ['workflows', 'Workflow', async (after) => (await t.ok(WorkflowsDocument, { first: 1, after })).workflows.pageInfo.endCursor],
     ['agents', 'Agent', async (after) => (await t.ok(AgentsDocument, { first: 1, after })).agents.pageInfo.endCursor],
+    [
+      'REST run history (seed 000)',
+      'Run',
+      async (after) => {
+        const query = after ? `?limit=1&cursor=${encodeURIComponent(after)}` : '?limit=1';
+        const response = await t.app.fetch(new Request(`http://flowdeck.test/api/v1/workflows/runs${query}`));
+        return ((await response.json()) as { next_cursor: string | null }).next_cursor;
+      },
+    ],
   ];
   it.each(cases)('%s: the page after a cursor is a range search on the sort column', async (_name, table, fetchPage) => {
     const detail = await secondPagePlan(table, fetchPage);
