@@ -20,7 +20,7 @@ import { v1AgentRoutes } from './v1/agents.ts';
 import { v1RunEventRoutes } from './v1/run-events.ts';
 import { v1RunRoutes } from './v1/runs.ts';
 import { v1WorkflowRoutes } from './v1/workflows.ts';
-import { problem } from './problem.ts';
+import { problem, refusalDialect } from './problem.ts';
 import { isPublicPath } from './public-paths.ts';
 import { withSecurity } from './security-doc.ts';
 import { rateLimitRequests } from './rate-limit.ts';
@@ -43,11 +43,6 @@ const READ_ONLY_POSTS: ReadonlySet<string> = new Set(['/api/v2/workflows/parse',
 function isWrite(method: string, path: string): boolean {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
   return !(method === 'POST' && READ_ONLY_POSTS.has(path));
-}
-
-/** The dialect whose error shape a refusal takes before any route group has matched (only v2 differs in shape). */
-function dialectOfPath(path: string): 'v1' | 'v2' {
-  return path === '/api/v2/workflows' || path.startsWith('/api/v2/') ? 'v2' : 'v1';
 }
 
 /** Compares a presented metrics token with the configured one without leaking its length through timing. */
@@ -123,7 +118,7 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
         "Not authenticated: /metrics names every tenant's workflows and agents, so it is read with METRICS_TOKEN (Authorization: Bearer <METRICS_TOKEN>), never a tenant's credential; this server sets none",
       );
     }
-    c.set('dialect', dialectOfPath(path));
+    c.set('dialect', refusalDialect(path));
     try {
       const { principal, identity } = await deps.auth.authenticate(c.req.raw);
       if (isWrite(c.req.method, path) && !hasRole(principal.role, 'editor')) {

@@ -47,3 +47,12 @@ export function problem(c: Context<RestEnv>, status: ContentfulStatusCode, detai
     status,
   );
 }
+
+/**
+ * The dialect whose error shape a refusal takes when it happens before any route group has
+ * matched (authentication, the body limit): only v2's shape differs (`success: false`, the
+ * message in `error`), so the path's prefix is enough.
+ */
+export function refusalDialect(path: string): 'v1' | 'v2' {
+  return path === '/api/v2/workflows' || path.startsWith('/api/v2/') ? 'v2' : 'v1';
+}

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import type { Clock } from '../domain/resources.ts';
 import type { RestEnv } from '../rest/env.ts';
-import { problem } from '../rest/problem.ts';
+import { problem, refusalDialect } from '../rest/problem.ts';
 import { requestIdFrom } from './request-ids.ts';
 import { SSE_STREAM_PATH } from './sse.ts';
 
@@ -32,15 +32,6 @@ export interface BodyLimit {
   node(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage) => void): void;
   /** The 413 answer for a request to `url` (its headers give the request id). */
   tooLarge(url: string, headers: Headers): Promise<Response>;
-}
-
-/**
- * The dialect whose problem shape a refusal takes. Only v2's differs (it adds `success: false`
- * and puts the message in `error`); the route groups are not consulted because nothing of the
- * request may run.
- */
-function dialectOf(path: string): 'v1' | 'v2' {
-  return path.startsWith('/api/v2/') ? 'v2' : 'v1';
 }
 
 /** Reads a fetch body, giving up (and cancelling the stream) as soon as it passes `maxBytes`. */
@@ -153,7 +144,7 @@ export function createBodyLimit(options: BodyLimitOptions): BodyLimit {
   rest.all('*', (c) => {
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
-    c.set('dialect', dialectOf(c.req.path));
+    c.set('dialect', refusalDialect(c.req.path));
     if (options.clock) c.set('resources', { clock: options.clock } as RestEnv['Variables']['resources']);
     c.header('X-Request-Id', requestId);
     return problem(c, 413, detail);
