@@ -34,15 +34,46 @@ export type CreateWorkspaceInput = z.input<typeof createWorkspaceSchema>;
 export const updateWorkspaceSchema = z.object({ name: name.optional(), retentionDays });
 export type UpdateWorkspaceInput = z.input<typeof updateWorkspaceSchema>;
 
+/** A workspace's identity: what a request's principal needs, and what never changes once created. */
+export type WorkspaceIdentity = Pick<Workspace, 'id' | 'tenantId' | 'slug'>;
+
+// Every request resolves its workspace; ids and slugs are immutable and workspaces are never
+// deleted, so a found identity can be remembered for the process's life. Misses are not
+// remembered (a workspace created a moment ago must be found). Bounded so a flood of names
+// cannot grow it without limit.
+const LOCATED_LIMIT = 10_000;
+
+const whereOf = (selector: WorkspaceSelector) => (selector.id ? { id: selector.id } : { slug: selector.slug || 'default' });
+const missing = (selector: WorkspaceSelector) =>
+  new NotFoundError('Workspace', selector.id ? `"${selector.id}"` : `with slug "${selector.slug}"`);
+
 /** Workspaces of a tenant. */
 export function createWorkspaceService(res: Resources) {
   const db = res.db.prisma;
+  const located = new Map<string, WorkspaceIdentity>();
   return {
+    /**
+     * The workspace a request names inside a tenant (none named means `default`), as its
+     * immutable identity; answered from memory after the first time, so authentication costs
+     * no query per request.
+     */
+    async locate(tenantId: string, selector: WorkspaceSelector): Promise<WorkspaceIdentity> {
+      const key = selector.id ? `${tenantId}\0id\0${selector.id}` : `${tenantId}\0slug\0${selector.slug || 'default'}`;
+      const known = located.get(key);
+      if (known) return known;
+      const found = await db.workspace.findFirst({ where: { tenantId, ...whereOf(selector) }, select: { id: true, slug: true } });
+      if (!found) throw missing(selector);
+      const { id, slug } = found;
+      if (located.size >= LOCATED_LIMIT) located.clear();
+      const identity = { id, tenantId, slug };
+      located.set(key, identity);
+      return identity;
+    },
+
     /** Resolves a request's workspace inside a tenant; none named means the `default` workspace. */
     async resolve(tenantId: string, selector: WorkspaceSelector): Promise<Workspace> {
-      const where = selector.id ? { id: selector.id } : { slug: selector.slug || 'default' };
-      const workspace = await db.workspace.findFirst({ where: { tenantId, ...where } });
-      if (!workspace) throw new NotFoundError('Workspace', selector.id ? `"${selector.id}"` : `with slug "${selector.slug}"`);
+      const workspace = await db.workspace.findFirst({ where: { tenantId, ...whereOf(selector) } });
+      if (!workspace) throw missing(selector);
       return workspace;
     },
 

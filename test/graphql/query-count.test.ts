@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateWorkflowDocument,
+  CreateWorkspaceDocument,
   UpdateWorkflowDocument,
   WorkflowsDocument,
   WorkflowsWithLatestVersionDocument,
@@ -104,5 +105,27 @@ describe('no N+1 queries', () => {
     expect(versionsOfMulti).toEqual([4, 3, 2, 1]);
     expect(four.length, message).toBe(one.length);
     expect(four.length, message).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('per-request work', () => {
+  it('a list costs its own statements only: the workspace is not looked up again on every request', async () => {
+    await t.ok(WorkflowsDocument, { first: 5 });
+    const again = await sqlOf(() => t.ok(WorkflowsDocument, { first: 5 }));
+    expect(
+      again.filter((sql) => /FROM [`"]?(main[`"]?\.)?[`"]?Workspace[`"]? /.test(sql)),
+      explain('second request', again),
+    ).toEqual([]);
+    expect(again.length, explain('second request', again)).toBeGreaterThan(0);
+  });
+
+  it('a workspace created a moment ago is found at once (a miss is never remembered)', async () => {
+    const before = await t.gql(WorkflowsDocument, { first: 1 }, { workspaceSlug: 'made-later' });
+    expect(before.status).toBe(400);
+    expect(before.errors?.[0]?.extensions?.code).toBe('WORKSPACE_NOT_FOUND');
+    const created = (await t.ok(CreateWorkspaceDocument, { input: { name: 'Made later', slug: 'made-later' } })).createWorkspace;
+    expect(created.__typename).toBe('Workspace');
+    const after = await t.ok(WorkflowsDocument, { first: 1 }, { workspaceSlug: 'made-later' });
+    expect(after.workflows.edges).toEqual([]);
   });
 });

@@ -128,7 +128,7 @@ export function createAuthenticator(deps: { auth: AuthConfig; services: Services
                 ? (identity.workspaceSlugs[0] ?? 'default')
                 : 'default',
           };
-    const workspace = await services.workspaces.resolve(identity.tenantId, selector);
+    const workspace = await services.workspaces.locate(identity.tenantId, selector);
     const allowedBySlug = !identity.workspaceSlugs || identity.workspaceSlugs.includes(workspace.slug);
     const allowedByKey = !identity.workspaceId || identity.workspaceId === workspace.id;
     if (!allowedBySlug || !allowedByKey) {
