@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateWorkflowDocument,
   CreateWorkspaceDocument,
+  ExecuteWorkflowDocument,
+  RunsDocument,
+  WorkflowRunsDocument,
   UpdateWorkflowDocument,
   WorkflowsDocument,
   WorkflowsWithLatestVersionDocument,
@@ -127,5 +130,29 @@ describe('per-request work', () => {
     expect(created.__typename).toBe('Workspace');
     const after = await t.ok(WorkflowsDocument, { first: 1 }, { workspaceSlug: 'made-later' });
     expect(after.workflows.edges).toEqual([]);
+  });
+});
+
+describe('list columns', () => {
+  it('a page of runs whose nodes ask only for columns reads only those columns; one that asks for a relation still gets it', async () => {
+    const workflow = (await t.ok(CreateWorkflowDocument, { input: { name: 'columns', definition } })).createWorkflow;
+    if (workflow.__typename !== 'Workflow') throw new Error('setup failed');
+    await t.ok(ExecuteWorkflowDocument, { workflowId: workflow.id, input: { big: 'x'.repeat(1000) } });
+
+    let statuses: string[] = [];
+    const narrow = await sqlOf(async () => {
+      const data = await t.ok(WorkflowRunsDocument, { id: workflow.id, first: 10 });
+      if (data.workflow.__typename !== 'Workflow') throw new Error('workflow not found');
+      statuses = data.workflow.runs.edges.map((edge) => edge.node.status);
+    });
+    expect(statuses).toHaveLength(1);
+    const page = narrow.filter((sql) => /FROM [`"]?(main[`"]?\.)?[`"]?Run[`"]? .*ORDER BY/s.test(sql));
+    expect(page, explain('WorkflowRuns', narrow)).toHaveLength(1);
+    expect(page[0]).toMatch(/status/);
+    for (const column of ['inputs', 'outputs', 'error', 'leaseToken'])
+      expect(page[0], column).not.toMatch(new RegExp(`[\`"]${column}[\`"]`));
+
+    const wide = await t.ok(RunsDocument, { first: 10, filter: { workflowId: workflow.id } });
+    expect(wide.runs.edges.map((edge) => edge.node.workflow.id)).toEqual([workflow.id]);
   });
 });

@@ -1,11 +1,14 @@
 import type { ArgBuilder } from '@pothos/core';
 import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { GraphQLResolveInfo } from 'graphql';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { RunStatus as Status, RunTrigger as Trigger } from '../../domain/statuses.ts';
 import type { RUN_STATUSES, RUN_TRIGGERS } from '../../domain/statuses.ts';
 import { liveSource, liveValue } from '../live.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
+import { columnsFor } from '../scalar-selection.ts';
+import type { Context } from '../../server/context.ts';
 import { idOf } from '../ids.ts';
 import { OrderDirection } from './ordering.ts';
 import { RunEventRef } from './RunEvent.ts';
@@ -126,20 +129,49 @@ const runsArgs = (t: ArgBuilder<typeof builder extends PothosSchemaTypes.SchemaB
   orderBy: t({ type: RunOrder, required: false, description: 'Sort order (default CREATED_AT DESC).' }),
 });
 
+const orderOf = (orderBy: { field?: 'createdAt' | 'updatedAt' | null; direction?: 'asc' | 'desc' | null } | null | undefined) =>
+  ({ field: orderBy?.field ?? 'createdAt', direction: orderBy?.direction ?? 'desc' }) as const;
+
+/** GraphQL fields of Run that are plain columns, which a list can select alone. */
+const RUN_COLUMNS: Record<string, string> = Object.fromEntries(
+  [
+    'id',
+    'status',
+    'inputs',
+    'outputs',
+    'error',
+    'triggeredBy',
+    'idempotencyKey',
+    'conversationId',
+    'userId',
+    'rerunFromStepId',
+    'cancelledAt',
+    'cancelledBy',
+    'cancelReason',
+    'createdAt',
+    'updatedAt',
+    'startedAt',
+    'completedAt',
+  ].map((name) => [name, name]),
+);
+
+/** What a page of runs loads: only the columns asked for when they are all plain, else rows with their relations. */
+function pageQuery(ctx: Context, info: GraphQLResolveInfo, sortField: string) {
+  const select = columnsFor(info, ['edges', 'node'], RUN_COLUMNS, ['id', sortField]);
+  return select ? { select } : queryFromInfo({ context: ctx, info, typeName: 'Run', path: ['edges', 'node'] });
+}
+
 builder.queryFields((t) => ({
   runs: t.connection(
     {
       type: RunRef,
       description: 'Runs of the workspace, newest first unless ordered otherwise.',
       args: runsArgs(t.arg),
-      resolve: (_root, args, ctx, info) =>
-        ctx.services.runs.list(
-          ctx.principal,
-          { ...args.filter, workflowId: args.filter?.workflowId ? idOf('Workflow', String(args.filter.workflowId)) : null },
-          { field: args.orderBy?.field ?? 'createdAt', direction: args.orderBy?.direction ?? 'desc' },
-          args,
-          queryFromInfo({ context: ctx, info, typeName: 'Run', path: ['edges', 'node'] }),
-        ),
+      resolve: (_root, args, ctx, info) => {
+        const order = orderOf(args.orderBy);
+        const workflowId = args.filter?.workflowId ? idOf('Workflow', String(args.filter.workflowId)) : null;
+        return ctx.services.runs.list(ctx.principal, { ...args.filter, workflowId }, order, args, pageQuery(ctx, info, order.field));
+      },
     },
     { name: 'RunConnection', description: 'A page of runs.', fields: connectionFields('runs') },
     { name: 'RunEdge', description: 'A run in a page.' },
@@ -159,14 +191,10 @@ builder.objectField(WorkflowRef, 'runs', (t) =>
       type: RunRef,
       description: 'Runs of this workflow, newest first unless ordered otherwise.',
       args: runsArgs(t.arg),
-      resolve: (w, args, ctx, info) =>
-        ctx.services.runs.list(
-          ctx.principal,
-          { ...args.filter, workflowId: w.id },
-          { field: args.orderBy?.field ?? 'createdAt', direction: args.orderBy?.direction ?? 'desc' },
-          args,
-          queryFromInfo({ context: ctx, info, typeName: 'Run', path: ['edges', 'node'] }),
-        ),
+      resolve: (w, args, ctx, info) => {
+        const order = orderOf(args.orderBy);
+        return ctx.services.runs.list(ctx.principal, { ...args.filter, workflowId: w.id }, order, args, pageQuery(ctx, info, order.field));
+      },
     },
     { name: 'WorkflowRunConnection', description: 'A page of runs of one workflow.', fields: connectionFields('runs') },
     { name: 'WorkflowRunEdge', description: 'A run in a page.' },
