@@ -1,4 +1,6 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import type { Context } from '../server/context.ts';
 import { Kind } from 'graphql';
 
 /**
@@ -46,4 +48,23 @@ export function columnsFor(
     select[column] = true;
   }
   return select;
+}
+
+/** GraphQL field names that are plain columns of the same name, as {@link columnsFor} takes them. */
+export const sameNames = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((name) => [name, name]));
+
+/**
+ * What a connection page loads: only the columns its nodes ask for when they are all plain
+ * (plus id and the sort column, which cursors need), else whole rows with the relations the
+ * selection asks for, loaded with the page.
+ */
+export function pageQuery(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  typeName: 'Run' | 'Workflow',
+  columns: Readonly<Record<string, string>>,
+  sortField: string,
+) {
+  const select = columnsFor(info, ['edges', 'node'], columns, ['id', sortField]);
+  return select ? { select } : queryFromInfo({ context: ctx, info, typeName, path: ['edges', 'node'] });
 }

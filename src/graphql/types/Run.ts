@@ -1,14 +1,11 @@
 import type { ArgBuilder } from '@pothos/core';
-import { queryFromInfo } from '@pothos/plugin-prisma';
-import type { GraphQLResolveInfo } from 'graphql';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { RunStatus as Status, RunTrigger as Trigger } from '../../domain/statuses.ts';
 import type { RUN_STATUSES, RUN_TRIGGERS } from '../../domain/statuses.ts';
 import { liveSource, liveValue } from '../live.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
-import { columnsFor } from '../scalar-selection.ts';
-import type { Context } from '../../server/context.ts';
+import { pageQuery, sameNames } from '../scalar-selection.ts';
 import { idOf } from '../ids.ts';
 import { OrderDirection } from './ordering.ts';
 import { RunEventRef } from './RunEvent.ts';
@@ -133,33 +130,25 @@ const orderOf = (orderBy: { field?: 'createdAt' | 'updatedAt' | null; direction?
   ({ field: orderBy?.field ?? 'createdAt', direction: orderBy?.direction ?? 'desc' }) as const;
 
 /** GraphQL fields of Run that are plain columns, which a list can select alone. */
-const RUN_COLUMNS: Record<string, string> = Object.fromEntries(
-  [
-    'id',
-    'status',
-    'inputs',
-    'outputs',
-    'error',
-    'triggeredBy',
-    'idempotencyKey',
-    'conversationId',
-    'userId',
-    'rerunFromStepId',
-    'cancelledAt',
-    'cancelledBy',
-    'cancelReason',
-    'createdAt',
-    'updatedAt',
-    'startedAt',
-    'completedAt',
-  ].map((name) => [name, name]),
+const RUN_COLUMNS = sameNames(
+  'id',
+  'status',
+  'inputs',
+  'outputs',
+  'error',
+  'triggeredBy',
+  'idempotencyKey',
+  'conversationId',
+  'userId',
+  'rerunFromStepId',
+  'cancelledAt',
+  'cancelledBy',
+  'cancelReason',
+  'createdAt',
+  'updatedAt',
+  'startedAt',
+  'completedAt',
 );
-
-/** What a page of runs loads: only the columns asked for when they are all plain, else rows with their relations. */
-function pageQuery(ctx: Context, info: GraphQLResolveInfo, sortField: string) {
-  const select = columnsFor(info, ['edges', 'node'], RUN_COLUMNS, ['id', sortField]);
-  return select ? { select } : queryFromInfo({ context: ctx, info, typeName: 'Run', path: ['edges', 'node'] });
-}
 
 builder.queryFields((t) => ({
   runs: t.connection(
@@ -170,7 +159,13 @@ builder.queryFields((t) => ({
       resolve: (_root, args, ctx, info) => {
         const order = orderOf(args.orderBy);
         const workflowId = args.filter?.workflowId ? idOf('Workflow', String(args.filter.workflowId)) : null;
-        return ctx.services.runs.list(ctx.principal, { ...args.filter, workflowId }, order, args, pageQuery(ctx, info, order.field));
+        return ctx.services.runs.list(
+          ctx.principal,
+          { ...args.filter, workflowId },
+          order,
+          args,
+          pageQuery(ctx, info, 'Run', RUN_COLUMNS, order.field),
+        );
       },
     },
     { name: 'RunConnection', description: 'A page of runs.', fields: connectionFields('runs') },
@@ -193,7 +188,13 @@ builder.objectField(WorkflowRef, 'runs', (t) =>
       args: runsArgs(t.arg),
       resolve: (w, args, ctx, info) => {
         const order = orderOf(args.orderBy);
-        return ctx.services.runs.list(ctx.principal, { ...args.filter, workflowId: w.id }, order, args, pageQuery(ctx, info, order.field));
+        return ctx.services.runs.list(
+          ctx.principal,
+          { ...args.filter, workflowId: w.id },
+          order,
+          args,
+          pageQuery(ctx, info, 'Run', RUN_COLUMNS, order.field),
+        );
       },
     },
     { name: 'WorkflowRunConnection', description: 'A page of runs of one workflow.', fields: connectionFields('runs') },

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../domain/erro
 import type { WorkflowStatus as Status, WORKFLOW_STATUSES } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
+import { pageQuery, sameNames } from '../scalar-selection.ts';
 import { idOf, isGlobalId } from '../ids.ts';
 import { OrderInput } from './ordering.ts';
 import { DefinitionFormat, WorkflowVersionRef } from './WorkflowVersion.ts';
@@ -125,6 +126,22 @@ const WorkflowFilter = builder.inputType('WorkflowFilter', {
   }),
 });
 
+/** GraphQL fields of Workflow that are plain columns, which a list can select alone. */
+const WORKFLOW_COLUMNS = sameNames(
+  'id',
+  'key',
+  'name',
+  'description',
+  'status',
+  'currentVersion',
+  'timeoutSeconds',
+  'metadata',
+  'createdBy',
+  'createdAt',
+  'updatedAt',
+  'deletedAt',
+);
+
 builder.queryFields((t) => ({
   workflows: t.connection(
     {
@@ -141,7 +158,7 @@ builder.queryFields((t) => ({
           { field: args.orderBy?.field ?? 'createdAt', direction: args.orderBy?.direction ?? 'desc' },
           args,
           // Relations selected under edges.node load with the page, not once per workflow.
-          queryFromInfo({ context: ctx, info, typeName: 'Workflow', path: ['edges', 'node'] }),
+          pageQuery(ctx, info, 'Workflow', WORKFLOW_COLUMNS, args.orderBy?.field ?? 'createdAt'),
         ),
     },
     { name: 'WorkflowConnection', description: 'A page of workflows.', fields: connectionFields('workflows') },
