@@ -24,8 +24,11 @@ export type SqliteSynchronous = 'FULL' | 'NORMAL';
 /** Options for {@link connectDatabase}. */
 export interface ConnectOptions {
   sqliteSynchronous?: SqliteSynchronous;
-  /** Receives every SQL statement Prisma sends (used to count queries in tests and benchmarks). */
-  onQuery?: (sql: string) => void;
+  /**
+   * Receives every SQL statement Prisma sends, with its parameters as Prisma logs them (a JSON
+   * array): used to count queries in tests and benchmarks, and to explain their plans.
+   */
+  onQuery?: (sql: string, params: string) => void;
   /** PostgreSQL connections in this process's pool (see config's defaultPoolSize). */
   poolSize?: number;
 }
@@ -51,7 +54,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
     const prisma = client as unknown as Db;
     if (options.onQuery) {
       const onQuery = options.onQuery;
-      client.$on('query' as never, (e: { query: string }) => onQuery(e.query));
+      client.$on('query' as never, (e: { query: string; params: string }) => onQuery(e.query, e.params));
     }
     await prisma.$connect();
     return { prisma, provider: 'postgres', close: () => prisma.$disconnect() };
@@ -64,7 +67,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   });
   if (options.onQuery) {
     const onQuery = options.onQuery;
-    prisma.$on('query' as never, (e: { query: string }) => onQuery(e.query));
+    prisma.$on('query' as never, (e: { query: string; params: string }) => onQuery(e.query, e.params));
   }
   await prisma.$connect();
   // WAL lets readers run beside the writer; `synchronous` must be set explicitly because

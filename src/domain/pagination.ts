@@ -129,12 +129,14 @@ export async function paginate<T extends Row>(
     const { value, id } = decodeCursor(order, cursor, arg);
     // `after` bounds in the walking direction; `before` bounds the other way.
     const op = (arg === 'after') !== backward ? cmp : cmp === 'gt' ? 'lt' : 'gt';
-    // The plain range bound beside the OR is what lets the database seek the (…, field, id)
-    // index to the cursor: neither SQLite nor PostgreSQL turns the OR alone into a range, and
-    // would walk every row before the cursor, so deep pages would cost more than the first.
+    // (field, id) beyond (value, id), said as a plain range on the field, which lets the database
+    // seek the (…, field, id) index to the cursor, minus the cursor's ties that are not beyond it.
+    // Not as `field < value OR (field = value AND id < id)`: neither database seeks with that OR,
+    // and PostgreSQL, counting it as a second range beside the first, expects almost no rows
+    // left and sorts a bitmap scan instead of walking the index (test/db/query-plan.test.ts).
     bounds.push({
       [order.field]: { [`${op}e`]: value },
-      OR: [{ [order.field]: { [op]: value } }, { [order.field]: value, id: { [op]: id } }],
+      NOT: { [order.field]: value, id: { [op === 'lt' ? 'gte' : 'lte']: id } },
     });
   }
   const scoped = bounds.length > 0 ? { AND: [where, ...bounds] } : where;

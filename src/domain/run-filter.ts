@@ -1,4 +1,6 @@
+import type { Db } from '../db/database.ts';
 import type { Run } from '../db/models.ts';
+import { inScope, type Principal } from './principal.ts';
 import { parseInput } from './schemas/issues.ts';
 import { type RunFilter, runFilterSchema } from './schemas/run.ts';
 
@@ -41,4 +43,16 @@ export function matchesRunFilter(filter: ParsedRunFilter, run: Run, previousStat
   if (filter.createdAfter && !(run.createdAt > filter.createdAfter)) return false;
   if (filter.createdBefore && !(run.createdAt < filter.createdBefore)) return false;
   return true;
+}
+
+/**
+ * The `workflowId` condition for runs of the workflows with `key` in the principal's workspace
+ * (a deleted workflow's key may live on in a new one, hence possibly several). Lists filter by
+ * these ids rather than by a join on Workflow.key: with the workflow known, a page reads the
+ * (tenant, workflow, createdAt, id) index in order; the join left PostgreSQL sorting every run
+ * of the workspace.
+ */
+export async function workflowIdsWithKey(db: Db, principal: Principal, key: string): Promise<string | { in: string[] }> {
+  const ids = (await db.workflow.findMany({ where: { ...inScope(principal), key }, select: { id: true } })).map((w) => w.id);
+  return ids.length === 1 ? (ids[0] as string) : { in: ids };
 }

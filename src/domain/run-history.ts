@@ -3,14 +3,15 @@
 //
 // "Started" is when the run was started by its caller, i.e. accepted and stored (createdAt):
 // every run has it from the first instant, so a PENDING run sorts and filters like any other,
-// and the list is served by the existing (tenant, workflow, createdAt desc, id) and
-// (tenant, status, createdAt desc, id) indexes.
+// and the list is served by the (workspace, createdAt, id), (tenant, workflow, createdAt, id)
+// and (tenant, status, createdAt, id) indexes, read backward from the cursor.
 import { z } from 'zod';
 import type { Prisma, Run } from '../db/models.ts';
 import { canonicalJson, isPlainObject } from './definition/schema.ts';
 import { decodeCursor, encodeCursor, type KeysetOrder } from './pagination.ts';
 import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
+import { workflowIdsWithKey } from './run-filter.ts';
 import { parseInput } from './schemas/issues.ts';
 import { asStatus, RUN_STATUSES, type RunStatus } from './statuses.ts';
 
@@ -69,7 +70,7 @@ export interface RunHistoryPage {
 // Newest first; the id breaks ties so every run has one position and cursors never skip a run.
 const ORDER: KeysetOrder = { field: 'createdAt', direction: 'desc' };
 const ORDER_BY = [{ createdAt: 'desc' }, { id: 'desc' }] satisfies Prisma.RunOrderByWithRelationInput[];
-const INCLUDE = { workflow: { select: { key: true } }, _count: { select: { steps: true } } } as const;
+const INCLUDE = { workflow: { select: { key: true } } } as const;
 type HistoryRow = Run & { workflow: { key: string }; _count: { steps: number } };
 
 /**
@@ -107,6 +108,15 @@ function itemOf(row: HistoryRow): RunHistoryItem {
 /** The principal's run history, newest first. */
 export function createRunHistoryService(res: Resources) {
   const db = res.db.prisma;
+
+  // Counted for the page's runs only, through the (runId, stepId) index: Prisma's `_count`
+  // include aggregates the whole StepRun table into a join on every page.
+  async function stepCounts(runIds: string[]): Promise<Map<string, number>> {
+    if (runIds.length === 0) return new Map();
+    const groups = await db.stepRun.groupBy({ by: ['runId'], where: { runId: { in: runIds } }, _count: { _all: true } });
+    return new Map(groups.map((g) => [g.runId, g._count._all]));
+  }
+
   return {
     /**
      * One page of the principal's runs, filtered, newest first (started desc, then id).
@@ -119,7 +129,7 @@ export function createRunHistoryService(res: Resources) {
       const where: Prisma.RunWhereInput = {
         ...inScope(principal),
         ...(q.status ? { status: q.status } : {}),
-        ...(q.workflowKey ? { workflow: { key: q.workflowKey } } : {}),
+        ...(q.workflowKey ? { workflowId: await workflowIdsWithKey(db, principal, q.workflowKey) } : {}),
         ...(q.conversationId ? { conversationId: q.conversationId } : {}),
         ...(q.startedAfter || q.startedBefore
           ? { createdAt: { ...(q.startedAfter ? { gt: q.startedAfter } : {}), ...(q.startedBefore ? { lt: q.startedBefore } : {}) } }
@@ -128,10 +138,8 @@ export function createRunHistoryService(res: Resources) {
       let bounded = where;
       if (q.cursor) {
         const at = decodeCursor(ORDER, q.cursor, 'cursor') as { value: Date; id: string };
-        // The plain `lte` lets the database seek its (…, createdAt, id) index to the cursor (see paginate).
-        bounded = {
-          AND: [where, { createdAt: { lte: at.value }, OR: [{ createdAt: { lt: at.value } }, { createdAt: at.value, id: { lt: at.id } }] }],
-        };
+        // A range the database seeks its (…, createdAt, id) index with, minus the cursor's ties (see paginate).
+        bounded = { AND: [where, { createdAt: { lte: at.value }, NOT: { createdAt: at.value, id: { gte: at.id } } }] };
       }
       const [rows, total] = await Promise.all([
         db.run.findMany({ where: bounded, orderBy: ORDER_BY, skip: q.offset, take: q.limit + 1, include: INCLUDE }),
@@ -139,8 +147,9 @@ export function createRunHistoryService(res: Resources) {
       ]);
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
+      const steps = await stepCounts(page.map((r) => r.id));
       return {
-        items: page.map(itemOf),
+        items: page.map((row) => itemOf({ ...row, _count: { steps: steps.get(row.id) ?? 0 } })),
         nextCursor: rows.length > q.limit && last ? encodeCursor(ORDER, last) : null,
         total,
       };

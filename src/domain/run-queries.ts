@@ -6,7 +6,7 @@ import type { Run, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { type OffsetPage, offsetPage } from './offset-page.ts';
 import { inScope, type Principal } from './principal.ts';
-import { parseRunFilter, runFilterWhere } from './run-filter.ts';
+import { parseRunFilter, runFilterWhere, workflowIdsWithKey } from './run-filter.ts';
 import { parseInput } from './schemas/issues.ts';
 import { RUN_STATUSES } from './statuses.ts';
 
@@ -50,7 +50,7 @@ export async function listRunPage(db: Db, principal: Principal, raw: RunPageQuer
   const where = {
     ...inScope(principal),
     ...runFilterWhere(filter),
-    ...(query.workflowKey ? { workflow: { key: query.workflowKey } } : {}),
+    ...(query.workflowKey ? { workflowId: await workflowIdsWithKey(db, principal, query.workflowKey) } : {}),
     ...(query.workflowVersionId ? { workflowVersionId: query.workflowVersionId } : {}),
   };
   const direction = query.sortOrder;
