@@ -1,62 +1,91 @@
-// `npm run bench`: measures the GraphQL API in-process against a scratch database (SQLite, or
-// PostgreSQL when DATABASE_URL says so). Prints timings; asserts nothing (tests never time).
-import { performance } from 'node:perf_hooks';
-import pino from 'pino';
-import { createApp } from '../../src/server/app.ts';
-import { loadConfig } from '../../src/server/config.ts';
-import { scratchDatabase } from '../support/database.ts';
+// `npm run bench [-- --quick] [-- --only B1,B5]`: every benchmark of issue 13, each measured
+// against a baseline in the same run, interleaved, printed as ratios beside the absolute
+// figures and the machine. SQLite by default, PostgreSQL when DATABASE_URL says so.
+// Results go to bench-results/ as JSON and Markdown. Nothing here fails on speed: CI runs
+// `--quick` to prove every benchmark still runs and produces numbers.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { scratchDatabase, testProvider } from '../support/database.ts';
+import type { Benchmark, BenchContext, Mode } from './support/context.ts';
+import { CORES, describeMachine, pin } from './support/machine.ts';
+import { formatResult, type Result } from './support/report.ts';
+import { databaseVersion } from './support/database-version.ts';
 
-const database = await scratchDatabase();
-// Production settings, but without credentials or a rate limit: one anonymous caller measures the work, not the budget.
-const config = loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'none', RATE_LIMIT_PER_MINUTE: '0', DATABASE_URL: database.url });
-const app = await createApp(config, { logger: pino({ level: 'silent' }) });
-
-async function gql(query: string, variables: object = {}): Promise<Record<string, unknown>> {
-  const response = await app.fetch(
-    new Request('http://bench/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    }),
-  );
-  const body = (await response.json()) as { data: Record<string, unknown>; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function measure(name: string, count: number, op: (i: number) => Promise<unknown>): Promise<void> {
-  const started = performance.now();
-  for (let i = 0; i < count; i++) await op(i);
-  const ms = performance.now() - started;
-  console.log(
-    `${name.padEnd(44)} ${count.toString().padStart(5)} ops  ${(ms / count).toFixed(2).padStart(8)} ms/op  ${((count / ms) * 1000).toFixed(0).padStart(6)} ops/s`,
-  );
-}
-
-const create = `mutation($i: CreateWorkflowInput!) { createWorkflow(input: $i) { __typename } }`;
-const definition = {
-  steps: [
-    { id: 'a', type: 'transform', expression: '$' },
-    { id: 'b', type: 'transform', expression: '$', dependsOn: ['a'] },
-  ],
-};
-await measure('createWorkflow (validate + 3 writes)', 300, (i) => gql(create, { i: { name: `wf-${i}`, definition } }));
-await measure('createAgent', 300, (i) =>
-  gql(`mutation { createAgent(input: {name: "agent-${i}", url: "http://127.0.0.1:9"}) { __typename } }`),
-);
-const page = `query($after: String) { workflows(first: 50, after: $after) { pageInfo { endCursor } edges { node { name latestVersion { version } } } } }`;
-await measure('workflows page of 50 with latestVersion', 200, () => gql(page));
-let cursor: string | null = null;
-await measure('walk 300 workflows in pages of 50 (keyset)', 20, async () => {
-  cursor = null;
-  for (let p = 0; p < 6; p++) {
-    const data = (await gql(page, { after: cursor })) as { workflows: { pageInfo: { endCursor: string | null } } };
-    cursor = data.workflows.pageInfo.endCursor;
-  }
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench-results' },
+  },
 });
-await measure('validateWorkflow (no write)', 500, () =>
-  gql(`mutation($d: JSON!) { validateWorkflow(definition: $d) { valid } }`, { d: definition }),
+const mode: Mode = values.quick ? 'quick' : 'full';
+const only = values.only?.split(',').map((s) => s.trim().toUpperCase());
+
+// Each module is loaded only when selected, so one benchmark's dependencies never slow another.
+const modules: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
+  B1: () => import('./b1-lists.ts'),
+  B4: () => import('./b4-fanout.ts'),
+  B5: () => import('./b5-deep-pages.ts'),
+};
+
+// The load generator (this process) runs on its own core; servers are spawned on the other.
+pin(CORES.load);
+
+const machine = describeMachine(testProvider, await databaseVersion());
+const ctx: BenchContext = {
+  mode,
+  provider: testProvider,
+  scratch: scratchDatabase,
+  log: (message) => process.stderr.write(`  ${message}\n`),
+};
+
+console.log(`Flowdeck benchmarks (${mode}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+console.log(
+  `database: ${machine.database}${machine.databaseVersion ? ` ${machine.databaseVersion}` : ''}; server and load generator ${machine.pinned ? 'pinned to separate cores' : 'NOT pinned (one core or no taskset)'}`,
 );
 
-await app.stop();
-await database.drop();
+const results: Result[] = [];
+const failures: { benchmark: string; error: string }[] = [];
+for (const [key, load] of Object.entries(modules)) {
+  if (only && !only.includes(key)) continue;
+  const { benchmark } = await load();
+  console.log(`\n== ${benchmark.name} ==`);
+  try {
+    for (const r of await benchmark.run(ctx)) {
+      results.push(r);
+      console.log(formatResult(r));
+      if (r.note) console.log(`${' '.repeat(31)}${r.note}`);
+    }
+  } catch (error) {
+    // A benchmark that cannot run is a broken benchmark, not a slow one: report it and exit non-zero.
+    failures.push({ benchmark: benchmark.name, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    console.log(`FAILED TO RUN: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+mkdirSync(values.out, { recursive: true });
+const stamp = new Date().toISOString();
+const file = `${values.out}/latest-${machine.database}${mode === 'quick' ? '-quick' : ''}.json`;
+writeFileSync(file, JSON.stringify({ at: stamp, mode, machine, results, failures }, null, 2));
+writeFileSync(file.replace(/\.json$/, '.md'), markdown(stamp, results));
+console.log(`\nwrote ${file} (and .md)`);
+if (failures.length) {
+  for (const f of failures) console.error(`\n${f.benchmark}: ${f.error}`);
+  process.exit(1);
+}
+
+function markdown(at: string, rows: readonly Result[]): string {
+  const lines = [
+    `Measured ${at} (${mode}) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.database}${machine.databaseVersion ? ` ${machine.databaseVersion}` : ''}${machine.pinned ? ', server and load generator on separate cores' : ''}.`,
+    '',
+    '| benchmark | Flowdeck | baseline | ratio | goal | met |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const base = r.baseline ? `${r.baseline.value.toFixed(1)} ${r.baseline.unit} (${r.baseline.name})` : '—';
+    lines.push(
+      `| ${r.id}: ${r.title} | ${r.flowdeck.value.toFixed(1)} ${r.flowdeck.unit} | ${base} | ${r.ratio === null ? '—' : r.ratio.toFixed(3)} | ${r.goal ? `${r.goal.op} ${r.goal.value}` : ''} | ${r.met === null ? '' : r.met ? 'yes' : '**no**'} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
