@@ -24,6 +24,7 @@ const only = values.only?.split(',').map((s) => s.trim().toUpperCase());
 // Each module is loaded only when selected, so one benchmark's dependencies never slow another.
 const modules: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   B1: () => import('./b1-lists.ts'),
+  B3: () => import('./b3-engine.ts'),
   B4: () => import('./b4-fanout.ts'),
   B5: () => import('./b5-deep-pages.ts'),
 };
