@@ -48,13 +48,28 @@ export async function appendEvents(
     data: { lastEventSeq: { increment: events.length } },
     select: { lastEventSeq: true },
   });
-  const first = lastEventSeq - events.length + 1;
+  await insertEvents(tx, run, events, lastEventSeq - events.length + 1, at);
+}
+
+/**
+ * Inserts events numbered from `firstSeq`, whose sequence numbers the caller has already
+ * reserved on the Run row in this transaction (the engine's fence does it in its own UPDATE).
+ * One INSERT, so PostgreSQL's statement trigger notifies once.
+ */
+export async function insertEvents(
+  tx: Tx,
+  run: { id: string; tenantId: string; workspaceId: string },
+  events: NewRunEvent[],
+  firstSeq: number,
+  at: Date,
+): Promise<void> {
+  if (events.length === 0) return;
   await tx.runEvent.createMany({
     data: events.map((event, i) => ({
       tenantId: run.tenantId,
       workspaceId: run.workspaceId,
       runId: run.id,
-      seq: first + i,
+      seq: firstSeq + i,
       type: event.type,
       stepId: event.stepId ?? null,
       payload: (event.payload ?? {}) as Prisma.InputJsonValue,

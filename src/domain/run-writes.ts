@@ -2,7 +2,7 @@
 // and first event) and cancelling one. Shared by the run service and the scheduler, so a
 // schedule tick and the run it starts commit together.
 import type { Prisma, Run } from '../db/models.ts';
-import { appendEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
+import { appendEvents, insertEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import type { RunTrigger } from './statuses.ts';
 
@@ -44,12 +44,14 @@ export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
       runnableAt: now,
       deadlineAt: spec.timeoutSeconds ? new Date(now.getTime() + spec.timeoutSeconds * 1000) : null,
       createdAt: now,
+      // Its first event's number, taken here: nobody else can write to a run before it exists.
+      lastEventSeq: 1,
     },
   });
   await tx.stepRun.createMany({
     data: spec.definition.steps.map((step) => ({ ...scope, runId: created.id, stepId: step.id, stepType: step.type, createdAt: now })),
   });
-  await appendEvents(
+  await insertEvents(
     tx,
     created,
     [
@@ -58,6 +60,7 @@ export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
         payload: { workflowId: spec.workflowId, version: spec.version, triggeredBy: spec.triggeredBy, scheduleId: spec.scheduleId ?? null },
       },
     ],
+    1,
     now,
   );
   return created;

@@ -32,22 +32,16 @@ export function createWorkflowExecutionService(res: Resources, workflows: Workfl
   const service = {
     /**
      * Each run's number among its workflow's runs, in creation order (ties by id, so two runs
-     * created in the same millisecond still get distinct, stable numbers).
+     * created in the same millisecond still get distinct, stable numbers). One statement per
+     * workflow on the page (a listing has one): the runs created before the page's oldest are
+     * counted once, and those from its oldest to its newest are numbered by a window over that
+     * range, which the (tenantId, workflowId, createdAt, id) index serves.
      */
     async numbers(principal: Principal, runs: readonly Run[]): Promise<Map<string, number>> {
-      const counted = await Promise.all(
-        runs.map(async (run) => {
-          const before = await db.run.count({
-            where: {
-              ...inScope(principal),
-              workflowId: run.workflowId,
-              OR: [{ createdAt: { lt: run.createdAt } }, { createdAt: run.createdAt, id: { lte: run.id } }],
-            },
-          });
-          return [run.id, before] as const;
-        }),
-      );
-      return new Map(counted);
+      const byWorkflow = new Map<string, Run[]>();
+      for (const run of runs) byWorkflow.set(run.workflowId, [...(byWorkflow.get(run.workflowId) ?? []), run]);
+      const numbered = await Promise.all([...byWorkflow].map(([workflowId, some]) => numberRuns(principal, workflowId, some)));
+      return new Map(numbered.flat());
     },
 
     /** One run with its number, workflow, pinned version and step executions. */
@@ -86,6 +80,40 @@ export function createWorkflowExecutionService(res: Resources, workflows: Workfl
       });
     },
   };
+  /**
+   * The numbers of `runs`, all of `workflowId`, in one statement (see `numbers`). The range is
+   * bounded by creation time only: runs created in the same millisecond are ordered by id in
+   * the database's collation, which need not be JavaScript's.
+   */
+  async function numberRuns(principal: Principal, workflowId: string, runs: readonly Run[]): Promise<(readonly [string, number])[]> {
+    const times = runs.map((run) => run.createdAt.getTime());
+    const from = new Date(Math.min(...times));
+    const to = new Date(Math.max(...times));
+    const ids = JSON.stringify(runs.map((run) => run.id));
+    const postgres = res.db.provider === 'postgres';
+    const scope = postgres
+      ? `"tenantId" = $1 AND "workspaceId" = $2 AND "workflowId" = $3`
+      : `"tenantId" = ? AND "workspaceId" = ? AND "workflowId" = ?`;
+    const range = postgres
+      ? `"createdAt" >= $4::timestamp(3) AND "createdAt" <= $5::timestamp(3)`
+      : `"createdAt" >= ? AND "createdAt" <= ?`;
+    const window = `SELECT "id", ROW_NUMBER() OVER (ORDER BY "createdAt", "id") AS "k" FROM "Run" WHERE ${scope} AND ${range}`;
+    const sql = postgres
+      ? `SELECT w."id", (w."k" + (SELECT COUNT(*) FROM "Run" WHERE ${scope} AND "createdAt" < $4::timestamp(3)))::int AS "number"
+         FROM (${window}) w WHERE w."id" IN (SELECT jsonb_array_elements_text($6::jsonb))`
+      : `SELECT w."id", w."k" + b."before" AS "number"
+         FROM (${window}) w, (SELECT COUNT(*) AS "before" FROM "Run" WHERE ${scope} AND "createdAt" < ?) b
+         WHERE w."id" IN (SELECT "value" FROM json_each(?))`;
+    const { tenantId, workspaceId } = inScope(principal);
+    // PostgreSQL numbers its placeholders; SQLite's are positional (the window's, the count's,
+    // then the ids) and take Dates as it stores them.
+    const args = postgres
+      ? [tenantId, workspaceId, workflowId, from.toISOString(), to.toISOString(), ids]
+      : [tenantId, workspaceId, workflowId, from, to, tenantId, workspaceId, workflowId, from, ids];
+    const rows = await db.$queryRawUnsafe<{ id: string; number: number | bigint }[]>(sql, ...args);
+    return rows.map((row) => [row.id, Number(row.number)] as const);
+  }
+
   return service;
 }
 

@@ -4,13 +4,13 @@ import type { Agent, Prisma, Run, StepRun } from '../db/models.ts';
 import { type SecretBox, SecretsError } from '../db/secrets.ts';
 import type { Step } from '../domain/definition/schema.ts';
 import { type DataContext, resolveMapping } from './dataflow.ts';
-import { type EngineDeps, type InFlight, json } from './engine-types.ts';
-import { appendEvents, type NewRunEvent } from '../db/run-events.ts';
+import { type EngineDeps, type InFlight, json, type ViewUpdates } from './engine-types.ts';
+import type { NewRunEvent } from '../db/run-events.ts';
 import { LeaseLostError, RunChangedError } from './lease.ts';
 import { checkStorable, cleanText, cleanValue } from './outcomes.ts';
 import { retryDelayMs, shouldRetry } from './retry.ts';
 import { type AttemptFailure, AttemptFailureError, classify, policyFor, runAttempt } from './step-runner.ts';
-import { describeDbError, type Write } from './writes.ts';
+import { describeDbError, UNCHANGED, type Write } from './writes.ts';
 
 /**
  * The Idempotency-Key of a delivery: the key of the step's current execution if it has one (a
@@ -21,9 +21,16 @@ export function deliveryKey(run: Pick<Run, 'id'>, state: Pick<StepRun, 'stepId' 
   return state.deliveryKey ?? `${run.id}:${state.stepId}:${attempt}`;
 }
 
+/** A run's start, carried out by the write that starts its first step (see {@link startStep}). */
+export interface RunStart {
+  startedAt: Date;
+}
+
 /**
- * Starts one ready step, decided from the run as read at `run.version`. Returns true when its
- * state changed (so the loop re-reads).
+ * Starts one ready step, decided from the run as read at `run.version`; with `runStart`, the
+ * same transaction also starts the run (PENDING to RUNNING, with its run.started event first).
+ * Returns true when the write committed; false when its compare-and-set found the step changed
+ * (the driver's view is then forgotten, and the run read again).
  */
 export async function startStep(
   deps: EngineDeps,
@@ -33,42 +40,54 @@ export async function startStep(
   data: DataContext,
   inflight: Map<string, InFlight>,
   write: Write,
+  updates: ViewUpdates,
   kick: () => void,
   now: Date,
+  runStart: RunStart | null = null,
 ): Promise<boolean> {
+  const starting = runStart ? { carries: 'run.start' as const, run: { status: 'RUNNING' as const, startedAt: runStart.startedAt } } : {};
+  const startEvents: NewRunEvent[] = runStart ? [{ type: 'run.started' }] : [];
   const attempt = state.attempt + 1;
-  const at = { version: run.version, stepId: step.id };
   // Conditional on the step as read: a cancel or any other change since then means no start.
   const current = { id: state.id, status: 'PENDING', attempt: state.attempt };
   if (step.type === 'delay' || step.type === 'wait') {
     const wakeAt =
       step.type === 'delay' ? new Date(now.getTime() + step.durationMs) : step.timeoutMs ? new Date(now.getTime() + step.timeoutMs) : null;
-    await write(
+    const change = { status: 'WAITING', attempt, startedAt: state.startedAt ?? now, nextAttemptAt: wakeAt };
+    const payload = { for: step.type === 'delay' ? 'timer' : 'signal', until: wakeAt?.toISOString() ?? null };
+    const moved = await write(
       'step.start',
-      async (tx) => {
-        const moved = await tx.stepRun.updateMany({
-          where: current,
-          data: { status: 'WAITING', attempt, startedAt: state.startedAt ?? now, nextAttemptAt: wakeAt },
-        });
-        if (moved.count !== 1) return;
-        const payload = { for: step.type === 'delay' ? 'timer' : 'signal', until: wakeAt?.toISOString() ?? null };
-        await appendEvents(tx, run, [{ type: 'step.waiting', stepId: step.id, payload }], now);
+      async (tx) => ((await tx.stepRun.updateMany({ where: current, data: change })).count === 1 ? undefined : UNCHANGED),
+      {
+        ...starting,
+        version: run.version,
+        stepId: step.id,
+        events: { run, list: [...startEvents, { type: 'step.waiting', stepId: step.id, payload }], at: now },
       },
-      at,
     );
+    if (moved === UNCHANGED) {
+      updates.forget();
+      return false;
+    }
+    updates.step(step.id, change);
     return true;
   }
   const input = resolveMapping(step.input, data);
   const key = deliveryKey(run, state, attempt);
+  const change = {
+    status: 'RUNNING',
+    attempt,
+    startedAt: state.startedAt ?? now,
+    input: json(input),
+    nextAttemptAt: null,
+    deliveryKey: key,
+  };
   const attemptRow = await write(
     'step.start',
     async (tx) => {
-      const moved = await tx.stepRun.updateMany({
-        where: current,
-        data: { status: 'RUNNING', attempt, startedAt: state.startedAt ?? now, input: json(input), nextAttemptAt: null, deliveryKey: key },
-      });
-      if (moved.count !== 1) return null;
-      const row = await tx.stepAttempt.create({
+      const moved = await tx.stepRun.updateMany({ where: current, data: change });
+      if (moved.count !== 1) return UNCHANGED;
+      return tx.stepAttempt.create({
         data: {
           tenantId: run.tenantId,
           workspaceId: run.workspaceId,
@@ -80,13 +99,26 @@ export async function startStep(
           workerId: deps.config.workerId,
           startedAt: now,
         },
+        // Only what the driver needs back: the input it just wrote is not read again.
+        select: { id: true, startedAt: true },
       });
-      await appendEvents(tx, run, [{ type: 'step.started', stepId: step.id, payload: { attempt, input, idempotencyKey: key } }], now);
-      return row;
     },
-    at,
+    {
+      ...starting,
+      version: run.version,
+      stepId: step.id,
+      events: {
+        run,
+        list: [...startEvents, { type: 'step.started', stepId: step.id, payload: { attempt, input, idempotencyKey: key } }],
+        at: now,
+      },
+    },
   );
-  if (!attemptRow) return true;
+  if (attemptRow === UNCHANGED) {
+    updates.forget();
+    return false;
+  }
+  updates.step(step.id, change as Partial<StepRun>);
   const controller = new AbortController();
   const findAgent = (name: string): Promise<Agent | null> =>
     deps.res.db.prisma.agent.findFirst({ where: { tenantId: run.tenantId, workspaceId: run.workspaceId, name, deletedAt: null } });
@@ -97,6 +129,7 @@ export async function startStep(
     state,
     started: { id: attemptRow.id, attempt, startedAt: attemptRow.startedAt },
     write,
+    updates,
     findAgent,
   };
   const done = (async () => {
@@ -158,6 +191,7 @@ interface AttemptScope {
   state: StepRun;
   started: { id: string; attempt: number; startedAt: Date };
   write: Write;
+  updates: ViewUpdates;
   findAgent: (name: string) => Promise<Agent | null>;
 }
 
@@ -179,6 +213,7 @@ async function recordOutcome(scope: AttemptScope, outcome: Outcome): Promise<voi
     await finishAttempt(scope, outcome);
     return;
   } catch (error) {
+    scope.updates.forget();
     if (error instanceof LeaseLostError || error instanceof RunChangedError) return;
     const cause = describeDbError(error);
     deps.res.logger.error({ err: cause, runId: run.id, stepId: step.id }, 'recording a step outcome failed');
@@ -206,41 +241,51 @@ async function recordOutcome(scope: AttemptScope, outcome: Outcome): Promise<voi
  * outcome that arrives after a cancel (or after another claim took over) changes nothing.
  */
 async function finishAttempt(scope: AttemptScope, outcome: Outcome): Promise<void> {
-  const { deps, run, step, state, started, write, findAgent } = scope;
+  const { deps, run, step, state, started, write, updates, findAgent } = scope;
   const now = deps.res.clock.now();
   const { attempt } = started;
   const durationMs = Math.max(0, now.getTime() - started.startedAt.getTime());
   const current = { id: state.id, status: 'RUNNING', attempt };
-  const at = { stepId: step.id };
-  if (outcome.ok) {
-    const { output } = outcome;
-    await write(
+  /** Writes the step's change and its attempt's, both conditional on the step still running this attempt. */
+  const record = async (
+    change: Prisma.StepRunUpdateManyMutationInput,
+    attemptChange: Prisma.StepAttemptUpdateManyMutationInput,
+    events: NewRunEvent[],
+  ) => {
+    const result = await write(
       'step.finish',
       async (tx) => {
-        const changed = await tx.stepRun.updateMany({
-          where: current,
-          data: { status: 'COMPLETED', output: json(output), error: json(null), completedAt: now },
-        });
-        if (changed.count !== 1) return;
-        await tx.stepAttempt.update({
-          where: { id: started.id },
-          data: { status: 'SUCCEEDED', output: json(output), statusCode: outcome.statusCode, finishedAt: now, durationMs },
-        });
-        const events: NewRunEvent[] = outcome.logs.map((log) => ({
-          type: 'step.log',
-          stepId: step.id,
-          payload: { ...(cleanValue(log) as Record<string, unknown>), attempt },
-        }));
-        events.push({ type: 'step.completed', stepId: step.id, payload: { attempt, output, durationMs } });
-        await appendEvents(tx, run, events, now);
+        const changed = await tx.stepRun.updateMany({ where: current, data: change });
+        if (changed.count !== 1) return UNCHANGED;
+        await tx.stepAttempt.updateMany({ where: { id: started.id }, data: attemptChange });
+        return undefined;
       },
-      at,
+      { stepId: step.id, events: { run, list: events, at: now } },
+    );
+    if (result === UNCHANGED) updates.forget();
+    else updates.step(step.id, change as Partial<StepRun>);
+  };
+  if (outcome.ok) {
+    const { output } = outcome;
+    const events: NewRunEvent[] = outcome.logs.map((log) => ({
+      type: 'step.log',
+      stepId: step.id,
+      payload: { ...(cleanValue(log) as Record<string, unknown>), attempt },
+    }));
+    events.push({ type: 'step.completed', stepId: step.id, payload: { attempt, output, durationMs } });
+    await record(
+      { status: 'COMPLETED', output: json(output), error: json(null), completedAt: now },
+      { status: 'SUCCEEDED', output: json(output), statusCode: outcome.statusCode, finishedAt: now, durationMs },
+      events,
     );
     return;
   }
   // Aborted by this driver: whoever made it stop (a cancel, a failed sibling, a shutdown or a
   // lost lease) has recorded, or will record, what became of the step.
-  if (outcome.aborted && outcome.failure.kind === 'aborted') return;
+  if (outcome.aborted && outcome.failure.kind === 'aborted') {
+    updates.forget();
+    return;
+  }
   const failure = {
     ...outcome.failure,
     message: cleanText(outcome.failure.message),
@@ -258,32 +303,16 @@ async function finishAttempt(scope: AttemptScope, outcome: Outcome): Promise<voi
   // Without a reply the agent may have done the work: the retry keeps the key so the agent can
   // tell. A reply that says it failed makes the retry a new execution with a new key.
   const keepKey = failure.kind === 'network' || failure.kind === 'timeout';
-  await write(
-    'step.finish',
-    async (tx) => {
-      const changed = await tx.stepRun.updateMany({
-        where: current,
-        data: {
-          ...(retry ? { status: 'PENDING', error, nextAttemptAt: retryAt } : { status: 'FAILED', error, completedAt: now }),
-          ...(keepKey ? {} : { deliveryKey: null }),
-        },
-      });
-      if (changed.count !== 1) return;
-      await tx.stepAttempt.update({
-        where: { id: started.id },
-        data: { status: 'FAILED', error, statusCode: failure.statusCode, finishedAt: now, durationMs, retryAt },
-      });
-      await appendEvents(
-        tx,
-        run,
-        [
-          retry
-            ? { type: 'step.retry_scheduled', stepId: step.id, payload: { attempt, error, retryAt: retryAt?.toISOString() } }
-            : { type: 'step.failed', stepId: step.id, payload: { attempt, error } },
-        ],
-        now,
-      );
+  await record(
+    {
+      ...(retry ? { status: 'PENDING', error, nextAttemptAt: retryAt } : { status: 'FAILED', error, completedAt: now }),
+      ...(keepKey ? {} : { deliveryKey: null }),
     },
-    at,
+    { status: 'FAILED', error, statusCode: failure.statusCode, finishedAt: now, durationMs, retryAt },
+    [
+      retry
+        ? { type: 'step.retry_scheduled', stepId: step.id, payload: { attempt, error, retryAt: retryAt?.toISOString() } }
+        : { type: 'step.failed', stepId: step.id, payload: { attempt, error } },
+    ],
   );
 }

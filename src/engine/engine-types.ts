@@ -1,4 +1,4 @@
-import type { Prisma } from '../db/models.ts';
+import type { Prisma, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { Resources } from '../domain/resources.ts';
 import type { StepStatus } from '../domain/statuses.ts';
@@ -38,3 +38,17 @@ export interface InFlight {
 
 export const json = (value: unknown) => (value ?? null) as Prisma.InputJsonValue;
 export const DONE: ReadonlySet<StepStatus> = new Set(['COMPLETED', 'SKIPPED']);
+
+/**
+ * How the code that writes for a driver keeps the driver's view of its run current: a committed
+ * change to a step row is applied to the view, anything else makes the driver read the run again
+ * before its next decision. Every decision is still a compare-and-set on the run's version as
+ * read, so a view that missed a change made outside the driver fails its next write, is
+ * forgotten and read again.
+ */
+export interface ViewUpdates {
+  /** This change to the step's row was committed. */
+  step(stepId: string, change: Partial<StepRun>): void;
+  /** The run changed in a way the view does not mirror, or may have: read it again. */
+  forget(): void;
+}

@@ -1,12 +1,12 @@
 import type { Run, StepRun } from '../db/models.ts';
+import type { Step, WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { StepStatus } from '../domain/statuses.ts';
-import { startStep } from './attempts.ts';
+import { type RunStart, startStep } from './attempts.ts';
 import { runOutputs } from './dataflow.ts';
-import { DONE, type EngineDeps, type InFlight, json } from './engine-types.ts';
-import { appendEvents } from '../db/run-events.ts';
+import { DONE, type EngineDeps, type InFlight, type ViewUpdates } from './engine-types.ts';
 import { type Claim, LeaseLostError, release, RunChangedError } from './lease.ts';
 import { dataContext, definitionOf, failRun, propagateSkips, settleTimersAndOrphans, stepErrorMessage } from './run-state.ts';
-import { createWriter } from './writes.ts';
+import { createWriter, type Write, type Writer } from './writes.ts';
 
 // Also how soon a cancel made by another process is noticed (same-process cancels are immediate).
 const HEARTBEAT_MAX_MS = 2_000;
@@ -31,21 +31,38 @@ const EXIT: Next = { kind: 'exit' };
  * lease is lost, or when the worker stops. Every transition is a compare-and-set on the run's
  * version as read (see {@link createWriter}): a cancel, signal or retry committed between the
  * read and the write makes the write fail, and the pass is made again from a fresh read.
+ *
+ * The driver reads the run and its steps once, then keeps that view current with its own
+ * committed writes instead of reading them again after each one; it reads again after a
+ * compare-and-set failed, when told the run changed, and on every heartbeat (how changes made
+ * by other processes are noticed while nothing is written).
  */
 export async function driveRun(deps: EngineDeps, claim: Claim, signals: DriverSignals): Promise<void> {
   const { res } = deps;
   const inflight = new Map<string, InFlight>();
   let kick: () => void = () => {};
-  const unsubscribe = res.notifier.onRunChanged(claim.runId, () => kick());
-  const onStop = () => kick();
-  signals.stopping.addEventListener('abort', onStop);
-  signals.abandon.addEventListener('abort', onStop);
+  const writer = createWriter(deps, claim);
   const driver: Driver = {
     deps,
     claim,
     signals,
     inflight,
-    write: createWriter(deps, claim),
+    writer,
+    write: writer.write,
+    view: null,
+    changes: 0,
+    updates: {
+      step(stepId, change) {
+        driver.changes += 1;
+        const current = driver.view?.steps.get(stepId);
+        // A new object: attempts keep the row as it was when they started.
+        if (current) driver.view?.steps.set(stepId, { ...current, ...change });
+      },
+      forget() {
+        driver.changes += 1;
+        driver.view = null;
+      },
+    },
     kick: () => kick(),
     abortAll(reason) {
       for (const f of inflight.values()) f.controller.abort(new Error(reason));
@@ -54,6 +71,13 @@ export async function driveRun(deps: EngineDeps, claim: Claim, signals: DriverSi
       await Promise.allSettled([...inflight.values()].map((f) => f.done));
     },
   };
+  const unsubscribe = res.notifier.onRunChanged(claim.runId, () => {
+    driver.updates.forget();
+    kick();
+  });
+  const onStop = () => kick();
+  signals.stopping.addEventListener('abort', onStop);
+  signals.abandon.addEventListener('abort', onStop);
   try {
     for (;;) {
       const wakeup = new Promise<void>((resolve) => {
@@ -64,11 +88,16 @@ export async function driveRun(deps: EngineDeps, claim: Claim, signals: DriverSi
         next = await pass(driver);
       } catch (error) {
         if (!(error instanceof RunChangedError)) throw error;
+        driver.updates.forget();
         next = AGAIN;
       }
       if (next.kind === 'exit') return;
       if (next.kind === 'again') continue;
-      const heartbeat = setTimeout(() => kick(), next.ms);
+      const heartbeat = setTimeout(() => {
+        // Other processes' cancels, signals and retries are only seen by reading.
+        driver.updates.forget();
+        kick();
+      }, next.ms);
       await wakeup;
       clearTimeout(heartbeat);
     }
@@ -89,28 +118,72 @@ export async function driveRun(deps: EngineDeps, claim: Claim, signals: DriverSi
   }
 }
 
+/** The run and its steps as the driver knows them: as last read, plus its own writes since. */
+interface RunView {
+  run: Run;
+  steps: Map<string, StepRun>;
+}
+
 interface Driver {
   deps: EngineDeps;
   claim: Claim;
   signals: DriverSignals;
   inflight: Map<string, InFlight>;
-  write: ReturnType<typeof createWriter>;
+  writer: Writer;
+  write: Write;
+  /** Null: read the run before the next decision. */
+  view: RunView | null;
+  /** Counts updates of the view, so a read that raced one is not trusted. */
+  changes: number;
+  updates: ViewUpdates;
   kick: () => void;
   abortAll(reason: string): void;
   settle(): Promise<void>;
 }
 
+/** The driver's view of its run, read from the database when it has none; null if the run is gone. */
+async function viewOf(driver: Driver): Promise<RunView | null> {
+  const db = driver.deps.res.db.prisma;
+  while (!driver.view) {
+    const changes = driver.changes;
+    const run = await db.run.findUnique({ where: { id: driver.claim.runId } });
+    if (!run) return null;
+    const steps = new Map((await db.stepRun.findMany({ where: { runId: run.id } })).map((s) => [s.stepId, s]));
+    // An attempt that recorded its outcome during the read may be missing from it: read again.
+    if (driver.changes === changes) driver.view = { run, steps };
+  }
+  return driver.view;
+}
+
+/** The steps that can start now: pending, due, not in flight, and every dependency done. */
+function readySteps(definition: WorkflowDefinition, steps: Map<string, StepRun>, inflight: Map<string, InFlight>, now: Date): Step[] {
+  return definition.steps.filter((s) => {
+    const state = steps.get(s.id);
+    return (
+      state?.status === 'PENDING' &&
+      !inflight.has(s.id) &&
+      (!state.nextAttemptAt || state.nextAttemptAt <= now) &&
+      s.dependsOn.every((d) => DONE.has(steps.get(d)?.status as StepStatus))
+    );
+  });
+}
+
+/** How long a driver waits between passes while calls are in flight; the lease is extended at least this often. */
+function heartbeatMs(leaseMs: number): number {
+  return Math.min(Math.floor(leaseMs / 3), HEARTBEAT_MAX_MS);
+}
+
 async function pass(driver: Driver): Promise<Next> {
-  const { deps, claim, inflight, write } = driver;
+  const { deps, claim, inflight, write, updates } = driver;
   const { res, config } = deps;
-  const db = res.db.prisma;
   const now = res.clock.now();
-  const run = await db.run.findUnique({ where: { id: claim.runId } });
-  if (!run || run.leaseOwner !== claim.token) {
+  const view = await viewOf(driver);
+  if (!view || view.run.leaseOwner !== claim.token) {
     driver.abortAll('lease lost');
     await driver.settle();
     return EXIT;
   }
+  const { run, steps } = view;
   if (run.status === 'COMPLETED' || run.status === 'FAILED' || run.status === 'CANCELLED') {
     driver.abortAll(`run ${run.status.toLowerCase()}`);
     await driver.settle();
@@ -128,16 +201,26 @@ async function pass(driver: Driver): Promise<Next> {
   }
   const definition = await definitionOf(deps, run.workflowVersionId);
   const at = { version: run.version };
+  // A fresh run (every step pending, nothing else to settle first) starts together with its
+  // first steps, in their transaction; any other PENDING run (retried, re-run) starts on its own.
+  let runStart: RunStart | null = null;
   if (run.status === 'PENDING') {
-    await write(
-      'run.start',
-      async (tx) => {
-        await tx.run.update({ where: { id: run.id }, data: { status: 'RUNNING', startedAt: run.startedAt ?? now } });
-        await appendEvents(tx, run, [{ type: 'run.started' }], now);
-      },
-      at,
-    );
-    return AGAIN;
+    const startedAt = run.startedAt ?? now;
+    const fresh =
+      !driver.signals.stopping.aborted &&
+      !(run.deadlineAt && run.deadlineAt <= now) &&
+      [...steps.values()].every((s) => s.status === 'PENDING' && !s.nextAttemptAt) &&
+      readySteps(definition, steps, inflight, now).length > 0;
+    if (!fresh) {
+      await write('run.start', null, {
+        ...at,
+        run: { status: 'RUNNING', startedAt },
+        events: { run, list: [{ type: 'run.started' }], at: now },
+      });
+      view.run = { ...run, status: 'RUNNING', startedAt };
+      return AGAIN;
+    }
+    runStart = { startedAt };
   }
   if (run.deadlineAt && run.deadlineAt <= now) {
     driver.abortAll('run timed out');
@@ -145,15 +228,16 @@ async function pass(driver: Driver): Promise<Next> {
     await failRun(deps, run, write, `run timed out at ${run.deadlineAt.toISOString()}`, null);
     return EXIT;
   }
-  // Extends the lease even when nothing else is written (long agent calls).
-  await write('heartbeat', async () => {});
+  // Extends the lease when no write has for a heartbeat's time (long agent calls); every write
+  // extends it too. Waits last a heartbeat, so the lease is extended at least every two
+  // (two thirds of it); the tenth spares a wait whose timer fired a hair early.
+  if (!runStart && driver.writer.sinceExtendedMs() >= 0.9 * heartbeatMs(config.leaseMs)) await write('heartbeat', null);
 
-  const steps = new Map((await db.stepRun.findMany({ where: { runId: run.id } })).map((s) => [s.stepId, s]));
   // A call whose step is no longer RUNNING (cancelled, or reset by a retry) is wasted work.
   for (const [stepId, f] of inflight) if (steps.get(stepId)?.status !== 'RUNNING') f.controller.abort(new Error('step stopped'));
   const data = dataContext(run, definition, steps);
-  if (await settleTimersAndOrphans(deps, run, definition, steps, inflight, write, now)) return AGAIN;
-  if (await propagateSkips(run, definition, steps, write, now)) return AGAIN;
+  if (await settleTimersAndOrphans(deps, run, definition, steps, inflight, write, updates, now)) return AGAIN;
+  if (await propagateSkips(run, definition, steps, write, updates, now)) return AGAIN;
 
   const failed = definition.steps.find((s) => steps.get(s.id)?.status === 'FAILED');
   if (failed) {
@@ -165,36 +249,28 @@ async function pass(driver: Driver): Promise<Next> {
   if (inflight.size === 0 && definition.steps.every((s) => DONE.has(steps.get(s.id)?.status as StepStatus))) {
     const skipped = new Set(definition.steps.filter((s) => steps.get(s.id)?.status === 'SKIPPED').map((s) => s.id));
     const outputs = runOutputs(definition.outputs, definition.steps, data, skipped);
-    await write(
-      'run.complete',
-      async (tx) => {
-        await tx.run.update({
-          where: { id: run.id },
-          // The lease goes with the status, in one commit: nothing left to release later.
-          data: { status: 'COMPLETED', completedAt: now, outputs: json(outputs), runnableAt: null, leaseOwner: null, leaseExpiresAt: null },
-        });
-        await appendEvents(tx, run, [{ type: 'run.completed', payload: { outputs } }], now);
-      },
-      at,
-    );
+    // The lease goes with the status, in one commit: nothing left to release later.
+    await write('run.complete', null, {
+      ...at,
+      run: { status: 'COMPLETED', completedAt: now, outputs, finished: true },
+      events: { run, list: [{ type: 'run.completed', payload: { outputs } }], at: now },
+    });
     return EXIT;
   }
 
   if (!driver.signals.stopping.aborted) {
-    const ready = definition.steps.filter((s) => {
-      const state = steps.get(s.id);
-      return (
-        state?.status === 'PENDING' &&
-        !inflight.has(s.id) &&
-        (!state.nextAttemptAt || state.nextAttemptAt <= now) &&
-        s.dependsOn.every((d) => DONE.has(steps.get(d)?.status as StepStatus))
-      );
-    });
     let started = false;
-    for (const step of ready) {
+    for (const step of readySteps(definition, steps, inflight, now)) {
       if (inflight.size >= config.maxParallelSteps) break;
       const state = steps.get(step.id) as StepRun;
-      started = (await startStep(deps, run, step, state, data, inflight, write, driver.kick, now)) || started;
+      const committed = await startStep(deps, run, step, state, data, inflight, write, updates, driver.kick, now, runStart);
+      started = true;
+      if (runStart) {
+        // Nothing more starts unless the run did: its other steps wait for the next pass.
+        if (!committed) return AGAIN;
+        if (driver.view === view) view.run = { ...run, status: 'RUNNING', startedAt: runStart.startedAt };
+        runStart = null;
+      }
     }
     if (started) return AGAIN;
   }
@@ -202,7 +278,7 @@ async function pass(driver: Driver): Promise<Next> {
   if (inflight.size === 0) return park(driver, run, steps, now);
   // Wake for the next heartbeat, or at the run's deadline if that comes first.
   const untilDeadline = run.deadlineAt ? run.deadlineAt.getTime() - now.getTime() : Infinity;
-  return { kind: 'wait', ms: Math.max(10, Math.min(Math.floor(config.leaseMs / 3), HEARTBEAT_MAX_MS, untilDeadline)) };
+  return { kind: 'wait', ms: Math.max(10, Math.min(heartbeatMs(config.leaseMs), untilDeadline)) };
 }
 
 /**
@@ -218,7 +294,10 @@ async function park(driver: Driver, run: Run, steps: Map<string, StepRun>, now: 
   if (run.deadlineAt) times.push(run.deadlineAt.getTime());
   const next = driver.signals.stopping.aborted ? now : times.length > 0 ? new Date(Math.min(...times)) : null;
   await res.hooks?.beforeWrite?.('run.park', { runId: run.id });
-  if (!(await release(res.db, driver.claim, { runnableAt: next, version: run.version }))) return AGAIN;
+  if (!(await release(res.db, driver.claim, { runnableAt: next, version: run.version }))) {
+    driver.updates.forget();
+    return AGAIN;
+  }
   res.notifier.wake();
   return EXIT;
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import type { Prisma } from '../db/models.ts';
 import type { Tx } from '../db/run-events.ts';
 
 /** Thrown inside a worker transaction when the run's lease is no longer ours. */
@@ -28,11 +28,6 @@ export interface Claim {
   token: string;
 }
 
-/** A new lease token: the worker's id (for people reading the row) plus a unique part. */
-export function leaseToken(workerId: string): string {
-  return `${workerId}:${randomUUID()}`;
-}
-
 // PostgreSQL's clock when the caller passes none (see sharedNow): every process compares
 // leases against the same time, whatever its own clock says. Columns hold UTC.
 const PG_NOW = (param: string) => `COALESCE(${param}::timestamp(3), (now() AT TIME ZONE 'UTC')::timestamp(3))`;
@@ -45,8 +40,8 @@ const PG_NOW = (param: string) => `COALESCE(${param}::timestamp(3), (now() AT TI
  * A claim moves runnableAt to the lease's expiry, so a run being driven leaves the claim's
  * index until its lease could lapse. `now` null means the database's clock.
  * PostgreSQL: one UPDATE over a `FOR UPDATE SKIP LOCKED` CTE, so concurrent workers never wait
- * on or take the same row and the LIMIT holds. SQLite (one writer at a time): pick candidates,
- * then a conditional UPDATE per run that only succeeds if the lease is still free.
+ * on or take the same row and the LIMIT holds. SQLite (one writer at a time): one UPDATE whose
+ * subquery picks the candidates. Either way a claim is one statement, whatever it claims.
  */
 export async function claimRuns(
   db: Database,
@@ -80,29 +75,47 @@ export async function claimRuns(
     );
     return rows.map((r) => ({ runId: r.id, token: r.leaseOwner }));
   }
+  // One statement: SQLite has one writer at a time, so the candidates the subquery picks are
+  // still free when the UPDATE sets their leases (no per-run compare-and-set, no transaction).
   const at = now ?? new Date();
   const until = new Date(at.getTime() + leaseMs);
-  const candidates = await db.prisma.run.findMany({
-    where: {
-      status: { in: ['PENDING', 'RUNNING'] },
-      runnableAt: { lte: at },
-      OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: at } }],
-      ...(exclude.length > 0 ? { id: { notIn: [...exclude] } } : {}),
-    },
-    orderBy: { runnableAt: 'asc' },
-    take: limit,
-    select: { id: true },
-  });
-  const claimed: Claim[] = [];
-  for (const { id } of candidates) {
-    const token = leaseToken(workerId);
-    const won = await db.prisma.run.updateMany({
-      where: { id, OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: at } }] },
-      data: { leaseOwner: token, leaseExpiresAt: until, runnableAt: until },
-    });
-    if (won.count === 1) claimed.push({ runId: id, token });
-  }
-  return claimed;
+  const rows = await db.prisma.$queryRawUnsafe<{ id: string; leaseOwner: string }[]>(
+    `UPDATE "Run" SET "leaseOwner" = ? || ':' || lower(hex(randomblob(16))), "leaseExpiresAt" = ?, "runnableAt" = ?
+     WHERE "id" IN (
+       SELECT "id" FROM "Run"
+       WHERE "status" IN ('PENDING', 'RUNNING') AND "runnableAt" <= ?
+         AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ?)
+         AND "id" NOT IN (SELECT "value" FROM json_each(?))
+       ORDER BY "runnableAt" LIMIT ?)
+     RETURNING "id", "leaseOwner"`,
+    workerId,
+    until,
+    until,
+    at,
+    at,
+    JSON.stringify(exclude),
+    limit,
+  );
+  return rows.map((r) => ({ runId: r.id, token: r.leaseOwner }));
+}
+
+/** What an engine write changes on the Run row itself, set by the fence's own statement. */
+export interface RunChange {
+  status?: 'RUNNING' | 'COMPLETED';
+  startedAt?: Date;
+  completedAt?: Date;
+  outputs?: unknown;
+  /** The run is done: its lease is freed and it leaves the claim index in the same commit. */
+  finished?: boolean;
+}
+
+/** What a fence proves and writes besides extending the lease. */
+export interface FenceOptions {
+  /** The run's version the write was decided from (see {@link RunChangedError}). */
+  version?: number;
+  /** How many event sequence numbers to reserve for the events this transaction appends. */
+  events?: number;
+  run?: RunChange;
 }
 
 /**
@@ -110,7 +123,10 @@ export async function claimRuns(
  * the order every writer uses): extends the lease and proves the claim still holds it. With
  * `version`, also proves nobody outside the driver changed the run since it was read at that
  * version; otherwise throws {@link RunChangedError}. Throws {@link LeaseLostError} when another
- * claim owns the run (this one stalled and the run was taken over).
+ * claim owns the run (this one stalled and the run was taken over). The same statement reserves
+ * the sequence numbers of the transaction's events and applies its change to the Run row, so a
+ * transition costs one UPDATE of the run however much of it it changes. Returns the run's
+ * lastEventSeq after the reservation.
  */
 export async function fence(
   tx: Tx,
@@ -118,30 +134,55 @@ export async function fence(
   claim: Claim,
   now: Date | null,
   leaseMs: number,
-  version?: number,
-): Promise<void> {
-  let held: number;
+  options: FenceOptions = {},
+): Promise<number> {
+  const { version, events = 0, run = {} } = options;
+  const touched = events > 0 || Object.keys(run).length > 0;
+  let held: { lastEventSeq: number } | undefined;
   if (provider === 'postgres') {
-    held = await tx.$executeRawUnsafe(
-      `UPDATE "Run" SET "leaseExpiresAt" = ${PG_NOW('$3')} + $4::int * interval '1 millisecond',
-         "runnableAt" = ${PG_NOW('$3')} + $4::int * interval '1 millisecond'
-       WHERE "id" = $1 AND "leaseOwner" = $2 ${version === undefined ? '' : 'AND "version" = $5'}`,
-      claim.runId,
-      claim.token,
-      now?.toISOString() ?? null,
-      leaseMs,
-      ...(version === undefined ? [] : [version]),
+    const args: unknown[] = [claim.runId, claim.token, events];
+    const arg = (value: unknown, cast = '') => `$${args.push(value)}${cast}`;
+    // Every parameter must appear in the statement (PostgreSQL cannot type an unused one).
+    const lease = () => {
+      const until = `${PG_NOW(arg(now?.toISOString() ?? null))} + ${arg(leaseMs, '::int')} * interval '1 millisecond'`;
+      return `"leaseExpiresAt" = ${until}, "runnableAt" = ${until}`;
+    };
+    const set = [
+      run.finished ? `"leaseOwner" = NULL, "leaseExpiresAt" = NULL, "runnableAt" = NULL` : lease(),
+      `"lastEventSeq" = "lastEventSeq" + $3::int`,
+    ];
+    if (run.status) set.push(`"status" = ${arg(run.status)}`);
+    if (run.startedAt) set.push(`"startedAt" = ${arg(run.startedAt.toISOString(), '::timestamp(3)')}`);
+    if (run.completedAt) set.push(`"completedAt" = ${arg(run.completedAt.toISOString(), '::timestamp(3)')}`);
+    if ('outputs' in run) set.push(`"outputs" = ${arg(JSON.stringify(run.outputs ?? null), '::jsonb')}`);
+    // What Prisma's @updatedAt would write: the run changed, not just its lease.
+    if (touched) set.push(`"updatedAt" = ${arg(new Date().toISOString(), '::timestamp(3)')}`);
+    const where = version === undefined ? '' : ` AND "version" = ${arg(version, '::int')}`;
+    [held] = await tx.$queryRawUnsafe<{ lastEventSeq: number }[]>(
+      `UPDATE "Run" SET ${set.join(', ')} WHERE "id" = $1 AND "leaseOwner" = $2${where} RETURNING "lastEventSeq"`,
+      ...args,
     );
   } else {
     const until = new Date((now ?? new Date()).getTime() + leaseMs);
-    held = (
-      await tx.run.updateMany({
+    try {
+      held = await tx.run.update({
         where: { id: claim.runId, leaseOwner: claim.token, ...(version === undefined ? {} : { version }) },
-        data: { leaseExpiresAt: until, runnableAt: until },
-      })
-    ).count;
+        data: {
+          ...(run.finished ? { leaseOwner: null, leaseExpiresAt: null, runnableAt: null } : { leaseExpiresAt: until, runnableAt: until }),
+          ...(events > 0 ? { lastEventSeq: { increment: events } } : {}),
+          ...(run.status ? { status: run.status } : {}),
+          ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+          ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+          ...('outputs' in run ? { outputs: (run.outputs ?? null) as Prisma.InputJsonValue } : {}),
+        },
+        select: { lastEventSeq: true },
+      });
+    } catch (error) {
+      // P2025: no row matched the fence; anything else is a real failure.
+      if ((error as { code?: unknown })?.code !== 'P2025') throw error;
+    }
   }
-  if (held === 1) return;
+  if (held) return Number(held.lastEventSeq);
   const current = await tx.run.findUnique({ where: { id: claim.runId }, select: { leaseOwner: true } });
   if (current?.leaseOwner === claim.token) throw new RunChangedError(claim.runId);
   throw new LeaseLostError(claim.runId);

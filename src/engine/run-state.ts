@@ -4,10 +4,10 @@
 import type { Prisma, Run, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from '../domain/definition/schema.ts';
 import type { DataContext } from './dataflow.ts';
-import { DEFINITION_CACHE_SIZE, type EngineDeps, type InFlight } from './engine-types.ts';
+import { DEFINITION_CACHE_SIZE, type EngineDeps, type InFlight, type ViewUpdates } from './engine-types.ts';
 import { appendEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
 import { RunChangedError } from './lease.ts';
-import type { Write } from './writes.ts';
+import { UNCHANGED, type Write } from './writes.ts';
 
 /** A version's definition, from a bounded most-recently-used cache (versions never change). */
 export async function definitionOf(deps: EngineDeps, versionId: string): Promise<WorkflowDefinition> {
@@ -83,6 +83,7 @@ export async function settleTimersAndOrphans(
   steps: Map<string, StepRun>,
   inflight: Map<string, InFlight>,
   write: Write,
+  updates: ViewUpdates,
   now: Date,
 ): Promise<boolean> {
   let changed = false;
@@ -107,17 +108,18 @@ export async function settleTimersAndOrphans(
                 payload: { error: { message: `no signal arrived within ${step.timeoutMs ?? 0}ms`, kind: 'timeout' } },
               },
             ];
-      await write(
+      const change = { ...data, completedAt: now, nextAttemptAt: null };
+      const moved = await write(
         'step.timer',
-        async (tx) => {
-          const moved = await tx.stepRun.updateMany({ where: current, data: { ...data, completedAt: now, nextAttemptAt: null } });
-          if (moved.count === 1) await appendEvents(tx, run, [event], now);
-        },
-        { ...at, stepId: step.id },
+        async (tx) => ((await tx.stepRun.updateMany({ where: current, data: change })).count === 1 ? undefined : UNCHANGED),
+        { ...at, stepId: step.id, events: { run, list: [event], at: now } },
       );
+      if (moved === UNCHANGED) updates.forget();
+      else updates.step(step.id, change as Partial<StepRun>);
     } else if (state.status === 'RUNNING' && !inflight.has(step.id)) {
       changed = true;
       await write('step.interrupt', (tx) => interrupt(deps, tx, run, state, now), { ...at, stepId: step.id });
+      updates.forget();
     }
   }
   return changed;
@@ -161,6 +163,7 @@ export async function propagateSkips(
   definition: WorkflowDefinition,
   steps: Map<string, StepRun>,
   write: Write,
+  updates: ViewUpdates,
   now: Date,
 ): Promise<boolean> {
   const untaken = new Set<string>();
@@ -176,6 +179,7 @@ export async function propagateSkips(
     return s.dependsOn.length > 0 && s.dependsOn.every((d) => steps.get(d)?.status === 'SKIPPED');
   });
   if (skip.length === 0) return false;
+  const reason = (id: string) => (untaken.has(id) ? 'branch not taken' : 'all dependencies skipped');
   await write(
     'step.skip',
     async (tx) => {
@@ -186,18 +190,12 @@ export async function propagateSkips(
       // Steps move only through this driver or a versioned user action, so this does not happen;
       // if it did, rolling back and reading again is the safe answer.
       if (moved.count !== skip.length) throw new RunChangedError(run.id);
-      await appendEvents(
-        tx,
-        run,
-        skip.map((s) => ({
-          type: 'step.skipped',
-          stepId: s.id,
-          payload: { reason: untaken.has(s.id) ? 'branch not taken' : 'all dependencies skipped' },
-        })),
-        now,
-      );
     },
-    { version: run.version },
+    {
+      version: run.version,
+      events: { run, list: skip.map((s) => ({ type: 'step.skipped', stepId: s.id, payload: { reason: reason(s.id) } })), at: now },
+    },
   );
+  for (const s of skip) updates.step(s.id, { status: 'SKIPPED', completedAt: now });
   return true;
 }
