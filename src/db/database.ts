@@ -1,8 +1,10 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient as PgPrismaClient } from './generated/postgres/client.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
 import { serializedSqlite } from './serialized-sqlite.ts';
+import { type ModelMeta, modelsOf, postgresReader, type SqlReader, sqliteReader } from './sql-reads.ts';
 import type { DatabaseTarget } from './target.ts';
 
 /**
@@ -15,6 +17,13 @@ export type Db = PrismaClient;
 export interface Database {
   prisma: Db;
   provider: DatabaseTarget['provider'];
+  /**
+   * Prepared, read-only statements straight on the driver, for the hot list pages
+   * (src/db/sql-reads.ts); null where a second connection could not see the data (in-memory SQLite).
+   */
+  reader: SqlReader | null;
+  /** The models' scalar columns, as the fast reads compile against them. */
+  models: ReadonlyMap<string, ModelMeta>;
   close(): Promise<void>;
 }
 
@@ -49,8 +58,10 @@ const PG_SESSION = '-c default_transaction_isolation=read\\ committed';
 export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Database> {
   const log = options.onQuery ? [{ emit: 'event' as const, level: 'query' as const }] : [];
   if (target.provider === 'postgres') {
+    // One pool for Prisma and the fast reads, so the pool size is the process's connection budget.
+    const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 20, options: PG_SESSION });
     const client = new PgPrismaClient({
-      adapter: new PrismaPg({ connectionString: target.url, max: options.poolSize ?? 20, options: PG_SESSION }),
+      adapter: new PrismaPg(pool),
       log,
       transactionOptions: PG_TRANSACTIONS,
     });
@@ -60,7 +71,17 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
       client.$on('query' as never, (e: { query: string; params: string }) => onQuery(e.query, e.params));
     }
     await prisma.$connect();
-    return { prisma, provider: 'postgres', close: () => prisma.$disconnect() };
+    return {
+      prisma,
+      provider: 'postgres',
+      reader: postgresReader(pool, options.onQuery),
+      models: modelsOf(client),
+      close: async () => {
+        await prisma.$disconnect();
+        // Prisma's adapter may have ended the pool already (it does when its connection failed).
+        if (!pool.ended) await pool.end();
+      },
+    };
   }
   const prisma = new PrismaClient({
     adapter: serializedSqlite(new PrismaBetterSQLite3({ url: target.file, timeout: 30_000 })),
@@ -78,5 +99,16 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await prisma.$executeRawUnsafe(`PRAGMA synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
-  return { prisma, provider: 'sqlite', close: () => prisma.$disconnect() };
+  // Opened after the switch to WAL, which it needs to read beside the writer.
+  const reader = sqliteReader(target.file, options.onQuery);
+  return {
+    prisma,
+    provider: 'sqlite',
+    reader,
+    models: modelsOf(prisma),
+    close: async () => {
+      await reader?.close();
+      await prisma.$disconnect();
+    },
+  };
 }

@@ -9,7 +9,7 @@ export interface OffsetPage<T> {
 
 /** What {@link offsetPage} needs from a Prisma model delegate. */
 export interface OffsetSource<T> {
-  findMany(args: { where: Where; orderBy: Where[]; skip: number; take: number; include?: object }): Promise<T[]>;
+  findMany(args: { where: Where; orderBy: Where[]; skip: number; take: number; include?: object; select?: object }): Promise<T[]>;
   count(args: { where: Where }): Promise<number>;
 }
 
@@ -24,9 +24,17 @@ export async function offsetPage<T>(
   offset: number,
   limit: number,
   include?: object,
+  select?: object,
 ): Promise<OffsetPage<T>> {
   const [items, total] = await Promise.all([
-    source.findMany({ where, orderBy: [...orderBy, { id: 'asc' }], skip: offset, take: limit, ...(include ? { include } : {}) }),
+    source.findMany({
+      where,
+      orderBy: [...orderBy, { id: 'asc' }],
+      skip: offset,
+      take: limit,
+      ...(include ? { include } : {}),
+      ...(select ? { select } : {}),
+    }),
     source.count({ where }),
   ]);
   return { items, total };

@@ -49,7 +49,8 @@ interface Cursor {
 export function encodeCursor(order: KeysetOrder, row: Row): string {
   const value = row[order.field];
   const v = value instanceof Date ? value.toISOString() : (value as string | number);
-  return Buffer.from(JSON.stringify({ f: order.field, v, id: row.id } satisfies Cursor)).toString('base64url');
+  // The text JSON.stringify gives {f, v, id}, without building the object (a list page makes one per row).
+  return Buffer.from(`{"f":${JSON.stringify(order.field)},"v":${JSON.stringify(v)},"id":${JSON.stringify(row.id)}}`).toString('base64url');
 }
 
 /**

@@ -1,7 +1,8 @@
 // Read models of runs for the numbered-page REST dialects: runs with their workflow, a filtered
 // and sorted page of them, and a run's step executions in the order they started.
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
+import { listSource, type ModelMeta, scalarSelect } from '../db/sql-reads.ts';
 import type { Run, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { type OffsetPage, offsetPage } from './offset-page.ts';
@@ -40,7 +41,9 @@ export type RunPageQuery = z.input<typeof runPageSchema>;
  * nullable completion time sorts its nulls last whichever the direction or database, and
  * ties (same status, same instant) fall back to creation time and then id.
  */
-export async function listRunPage(db: Db, principal: Principal, raw: RunPageQuery): Promise<OffsetPage<RunWithWorkflow>> {
+export async function listRunPage(database: Database, principal: Principal, raw: RunPageQuery): Promise<OffsetPage<RunWithWorkflow>> {
+  const db = database.prisma;
+  const runModel = database.models.get('Run') as ModelMeta;
   const query = parseInput(runPageSchema, raw);
   const filter = parseRunFilter({
     status: query.status ? [query.status] : null,
@@ -60,8 +63,23 @@ export async function listRunPage(db: Db, principal: Principal, raw: RunPageQuer
       : query.sortBy === 'status'
         ? [{ status: direction }, { createdAt: 'desc' }]
         : [{ [query.sortBy]: direction }];
-  const page = await offsetPage(db.run, where, orderBy, query.offset, query.limit, RUN_WORKFLOW_SELECT);
-  return page as OffsetPage<RunWithWorkflow>;
+  // The hot REST listing: runs by the fast reads (every scalar column, statement reused), then
+  // the page's workflows by id, instead of Prisma's include (which Prisma compiles every time).
+  const runs = listSource<Run>(database.reader, runModel, db.run);
+  const page = await offsetPage(runs, where, orderBy, query.offset, query.limit, undefined, scalarSelect(runModel));
+  const ids = [...new Set(page.items.map((run) => run.workflowId))];
+  const workflows = await listSource<{ id: string; key: string; name: string }>(
+    database.reader,
+    database.models.get('Workflow'),
+    db.workflow,
+  ).findMany({
+    where: { id: { in: ids } },
+    orderBy: [],
+    take: ids.length,
+    select: { id: true, key: true, name: true },
+  });
+  const byId = new Map(workflows.map((w) => [w.id, { key: w.key, name: w.name }]));
+  return { total: page.total, items: page.items.map((run) => ({ ...run, workflow: byId.get(run.workflowId) ?? { key: '', name: '' } })) };
 }
 
 /** One step of a run as executed: its state, its definition's name and agent, and its latest input. */

@@ -1,4 +1,5 @@
 import { isUniqueViolation, jsonInput, type Prisma, type Run, type RunEvent, type StepAttempt, type StepRun } from '../db/models.ts';
+import { listSource } from '../db/sql-reads.ts';
 import { appendEvents } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
@@ -142,7 +143,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       query?: RelationQuery,
     ): Promise<Connection<Run>> {
       const where = { ...inScope(principal), ...runFilterWhere(parseRunFilter(rawFilter)) };
-      return paginate(db.run, where, order, page, query);
+      return paginate(listSource(res.db.reader, res.db.models.get('Run'), db.run), where, order, page, query);
     },
 
     /** One run by id, with its workflow's key and name. */
@@ -160,7 +161,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
 
     /** A numbered page of runs, filtered and sorted (the REST dialects' listing). */
     listPage(principal: Principal, query: RunPageQuery): Promise<OffsetPage<RunWithWorkflow>> {
-      return listRunPage(db, principal, query);
+      return listRunPage(res.db, principal, query);
     },
 
     /** A run's steps as executed, in the order they started (never-started steps last). */

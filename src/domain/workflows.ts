@@ -1,3 +1,4 @@
+import { listSource } from '../db/sql-reads.ts';
 import type { z } from 'zod';
 import { isUniqueViolation, jsonInput, type Prisma, type Workflow, type WorkflowVersion } from '../db/models.ts';
 import { type AgentService, containsInsensitive } from './agents.ts';
@@ -276,7 +277,7 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
         ...(filter.status ? { status: filter.status } : { deletedAt: null }),
         ...(filter.nameContains ? { name: containsInsensitive(res, filter.nameContains) } : {}),
       };
-      return paginate(db.workflow, where, order, page, query);
+      return paginate(listSource(res.db.reader, res.db.models.get('Workflow'), db.workflow), where, order, page, query);
     },
 
     /**

@@ -22,6 +22,7 @@ import { type Clock, type EngineHooks, type Resources, systemClock } from '../do
 import { createServices, type Services } from '../domain/services.ts';
 import { schema } from '../graphql/schema.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
+import { jitExecution } from './graphql-jit.ts';
 import { useCredentialExpiry, useViewerReadOnly } from './auth/graphql-plugins.ts';
 import { createBodyLimit } from './body-limit.ts';
 import { type Config, securityWarnings } from './config.ts';
@@ -173,6 +174,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, database: config.database, logger });
   // CSRF prevention, per-document limits, request ids and (GRAPHQL_PERSISTED_ONLY) the SDK's allow-list.
   const hardening = createGraphqlHardening(config);
+  // Queries and mutations run compiled (src/server/graphql-jit.ts).
+  const jit = jitExecution();
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -181,14 +184,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logging: logger,
     context: contextFactory({ auth, services, db: db.prisma, streams, runChanges }),
     plugins: [
+      jit.first,
       ...hardening.plugins,
       requestMetricsPlugin(metrics),
       rateLimitPlugin(rateLimiter),
       useViewerReadOnly(),
       useCredentialExpiry(),
+      jit.execute,
     ],
-    // The node server and app.fetch refuse larger bodies first (src/server/body-limit.ts); this covers yoga.fetch.
-    maxRequestBodySize: config.maxBodyBytes,
+    // Off: every way in (the node server, app.fetch, graphql-ws, /graphql/stream) refuses larger
+    // bodies before yoga sees them (src/server/body-limit.ts). Yoga's own limit re-wrapped every
+    // body in a TransformStream and a stream pipeline, a fifth of a small request's CPU (BENCHMARKS.md).
+    maxRequestBodySize: false,
     maskedErrors: {
       isDev: config.env === 'development',
       // Domain errors raised outside a typed-result field (e.g. a bad cursor) keep their message.
@@ -215,7 +222,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         return new GraphQLError(
           isDev ? String((original as Error)?.message ?? message) : `Unexpected error; quote request id ${requestId}`,
           // Where it failed (path and location) is no secret and tells the caller which field to retry.
-          { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } },
+          {
+            nodes: graphqlError?.nodes,
+            source: graphqlError?.source,
+            positions: graphqlError?.positions,
+            path: graphqlError?.path,
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+          },
         );
       },
     },

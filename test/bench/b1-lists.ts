@@ -18,7 +18,7 @@ import { startFlowdeck, startNode } from './support/context.ts';
 import { interleaved, type Load, load, type LoadOptions } from './support/load.ts';
 import { median, type Figure, result, type Result } from './support/report.ts';
 import { seedRuns } from './support/seed.ts';
-import { type ListReads, prismaListReads, rawListReads } from './baselines/list-reads.ts';
+import { appListReads, type ListReads, prismaListReads, rawListReads } from './baselines/list-reads.ts';
 import { PAGE_SIZE, RUNS_QUERY, WORKFLOWS_QUERY } from './baselines/list-queries.ts';
 
 const BARE_LISTS = new URL('./baselines/bare-lists.ts', import.meta.url).pathname;
@@ -193,18 +193,27 @@ async function b2Orm(ctx: BenchContext, plan: Plan, url: string): Promise<Result
   const goal = { op: '>=' as const, value: ctx.provider === 'sqlite' ? 0.33 : 0.6 };
   const prisma = await prismaListReads(url);
   let raw: ListReads | null = null;
+  let app: ListReads | null = null;
   try {
     raw = await rawListReads(url);
+    app = await appListReads(url);
     const results: Result[] = [];
-    for (const list of ['runs', 'workflows'] as const) {
-      const [ours, theirs] = await Promise.all([prisma[list](), raw[list]()]);
-      const same = ours.length === PAGE_SIZE + 1 && JSON.stringify(ours) === JSON.stringify(theirs);
+    for (const [list, via] of [
+      ['runs', 'prisma'],
+      ['workflows', 'prisma'],
+      ['runs', 'app'],
+      ['workflows', 'app'],
+    ] as const) {
+      const ours = via === 'prisma' ? prisma : app;
+      const oursRead = () => ours[list]();
+      const [mine, theirs] = await Promise.all([oursRead(), raw[list]()]);
+      const same = mine.length === PAGE_SIZE + 1 && JSON.stringify(mine) === JSON.stringify(theirs);
       const side = raw;
-      await opsPerSecond(() => prisma[list](), plan.warmup);
+      await opsPerSecond(oursRead, plan.warmup);
       await opsPerSecond(() => side[list](), plan.warmup);
       const rounds = await interleaved(
         plan.rounds,
-        () => opsPerSecond(() => prisma[list](), seconds),
+        () => opsPerSecond(oursRead, seconds),
         () => opsPerSecond(() => side[list](), seconds),
       );
       const figure = (values: number[]): Figure => ({
@@ -214,15 +223,18 @@ async function b2Orm(ctx: BenchContext, plan: Plan, url: string): Promise<Result
       });
       results.push(
         result({
-          id: `B2.${list}`,
-          title: `${list} first page (${PAGE_SIZE + 1} rows, all columns) in-process`,
+          id: via === 'prisma' ? `B2.${list}` : `B2.${list}.app`,
+          title:
+            via === 'prisma'
+              ? `${list} first page (${PAGE_SIZE + 1} rows, all columns) in-process, through Prisma`
+              : `${list} first page (${PAGE_SIZE + 1} rows, all columns) in-process, through the lists' fast reads (src/db/sql-reads.ts)`,
           flowdeck: figure(rounds.a),
           baseline: same ? { ...figure(rounds.b), name: ctx.provider === 'sqlite' ? 'better-sqlite3 prepared' : 'pg prepared' } : null,
           goal,
           ...(same
             ? {}
             : {
-                note: `NO RATIO: the raw read returned other values than Prisma's: ${firstDifference(JSON.stringify(ours), JSON.stringify(theirs))}`,
+                note: `NO RATIO: the raw read returned other values than ${via}'s: ${firstDifference(JSON.stringify(mine), JSON.stringify(theirs))}`,
               }),
         }),
       );
@@ -230,6 +242,7 @@ async function b2Orm(ctx: BenchContext, plan: Plan, url: string): Promise<Result
     return results;
   } finally {
     await raw?.close();
+    await app?.close();
     await prisma.close();
   }
 }

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { connectDatabase } from '../../../src/db/database.ts';
+import { listSource } from '../../../src/db/sql-reads.ts';
 import { getDatamodel } from '../../../src/db/generated/pothos-types.ts';
 import { parseDatabaseUrl } from '../../../src/db/target.ts';
 import { DEFAULT_TENANT_ID, DEFAULT_WORKSPACE_ID } from '../../../src/domain/principal.ts';
@@ -32,6 +33,28 @@ export async function prismaListReads(url: string): Promise<ListReads> {
   return {
     runs: () => db.prisma.run.findMany({ where: scope, orderBy: newestFirst, take: PAGE_SIZE + 1 }),
     workflows: () => db.prisma.workflow.findMany({ where: { ...scope, deletedAt: null }, orderBy: newestFirst, take: PAGE_SIZE + 1 }),
+    close: () => db.close(),
+  };
+}
+
+/**
+ * The same reads through the project's data layer as the lists now make them: the fast path of
+ * src/db/sql-reads.ts (a prepared statement on the driver) with every scalar column selected.
+ */
+export async function appListReads(url: string): Promise<ListReads> {
+  const target = parseDatabaseUrl(url);
+  if ('error' in target) throw new Error(target.error);
+  const db = await connectDatabase(target);
+  const all = (model: 'Run' | 'Workflow') =>
+    Object.fromEntries(
+      (getDatamodel().datamodel.models[model]?.fields ?? []).filter((f) => f.kind === 'scalar').map((f) => [f.name, true]),
+    );
+  const runs = listSource(db.reader, db.models.get('Run'), db.prisma.run);
+  const workflows = listSource(db.reader, db.models.get('Workflow'), db.prisma.workflow);
+  return {
+    runs: () => runs.findMany({ where: scope, orderBy: newestFirst, take: PAGE_SIZE + 1, select: all('Run') }),
+    workflows: () =>
+      workflows.findMany({ where: { ...scope, deletedAt: null }, orderBy: newestFirst, take: PAGE_SIZE + 1, select: all('Workflow') }),
     close: () => db.close(),
   };
 }
