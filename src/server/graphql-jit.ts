@@ -6,7 +6,22 @@
 // A page of 50 runs resolves some 300 fields; compiled, that costs about half as much (B1).
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Plugin } from 'graphql-yoga';
-import { getOperationAST, GraphQLError, OperationTypeNode, type ExecutionResult, type Source } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  getNamedType,
+  getOperationAST,
+  GraphQLError,
+  type GraphQLSchema,
+  isScalarType,
+  Kind,
+  OperationTypeNode,
+  type Source,
+  TypeInfo,
+  type ValueNode,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 
 /** What a jit error carries (its own GraphQLError class, not graphql-js's). */
@@ -57,6 +72,35 @@ function normalizeErrors(): Plugin {
   };
 }
 
+/** Documents already looked at by {@link jitCanParse} (yoga's parser cache hands out the same object per text). */
+const parsable = new WeakMap<DocumentNode, boolean>();
+
+/**
+ * Whether jit reads every literal of `document` as graphql-js does. It parses a literal of a
+ * scalar whose parser takes variables (JSON: `input: { name: $name }`) without them, losing the
+ * variables (and logs a complaint for every such literal); those documents run through graphql-js.
+ */
+function jitCanParse(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const known = parsable.get(document);
+  if (known !== undefined) return known;
+  let ok = true;
+  const typeInfo = new TypeInfo(schema);
+  const check = (node: ValueNode) => {
+    const type = typeInfo.getInputType();
+    const named = type ? getNamedType(type) : null;
+    if (node.kind !== Kind.VARIABLE && isScalarType(named) && named.parseLiteral.length > 1) ok = false;
+  };
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument: (node) => check(node.value),
+      ObjectField: (node) => check(node.value),
+    }),
+  );
+  parsable.set(document, ok);
+  return ok;
+}
+
 /**
  * The plugins, in order: the error normaliser must come before every plugin that looks at
  * execution errors (request ids, metrics, masking), so it goes first in the list.
@@ -71,6 +115,7 @@ export function jitExecution(): { first: Plugin; execute: Plugin } {
         enableIf: (args) => {
           const operation = getOperationAST(args.document, args.operationName);
           if (!operation || operation.operation === OperationTypeNode.SUBSCRIPTION) return false;
+          if (!jitCanParse(args.schema, args.document)) return false;
           const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
           return coerced.errors === undefined;
         },
