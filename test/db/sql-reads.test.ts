@@ -87,6 +87,26 @@ async function bothWays(list: 'runs' | 'workflows', args: string, variables: Rec
 }
 
 const ARGS = 'filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before';
+
+/** How a generated case walks a list: its order, page size, direction and number of pages. */
+interface WalkCase {
+  field: string;
+  direction: string;
+  size: number;
+  backward: boolean;
+  pages: number;
+}
+
+/** Walks `list` page by page as `c` says (forward with `after`, or backward with `before`), checking each page both ways. */
+async function walk(list: 'runs' | 'workflows', c: WalkCase, filter: Record<string, unknown>, scalars: string, relation: string) {
+  let cursor: string | null = null;
+  for (let i = 0; i < c.pages; i++) {
+    const window = c.backward ? { last: c.size, before: cursor } : { first: c.size, after: cursor };
+    const page = await bothWays(list, ARGS, { filter, orderBy: { field: c.field, direction: c.direction }, ...window }, scalars, relation);
+    cursor = c.backward ? page.pageInfo.startCursor : page.pageInfo.endCursor;
+    if (!cursor) break;
+  }
+}
 const minutes = (n: number) => new Date(firstRunAt + n * 60_000).toISOString();
 
 describe(`fast list reads equal Prisma's (${testProvider})`, () => {
@@ -113,19 +133,7 @@ describe(`fast list reads equal Prisma's (${testProvider})`, () => {
             ...(c.after !== undefined ? { createdAfter: minutes(c.after) } : {}),
             ...(c.before !== undefined ? { createdBefore: minutes(c.before) } : {}),
           };
-          let cursor: string | null = null;
-          for (let i = 0; i < c.pages; i++) {
-            const window = c.backward ? { last: c.size, before: cursor } : { first: c.size, after: cursor };
-            const page = await bothWays(
-              'runs',
-              ARGS,
-              { filter, orderBy: { field: c.field, direction: c.direction }, ...window },
-              'id status triggeredBy inputs createdAt updatedAt',
-              'workflow { id }',
-            );
-            cursor = c.backward ? page.pageInfo.startCursor : page.pageInfo.endCursor;
-            if (!cursor) break;
-          }
+          await walk('runs', c, filter, 'id status triggeredBy inputs createdAt updatedAt', 'workflow { id }');
         },
       ),
       { numRuns: 40 },
@@ -144,19 +152,7 @@ describe(`fast list reads equal Prisma's (${testProvider})`, () => {
           pages: fc.integer({ min: 1, max: 4 }),
         }),
         async (c) => {
-          let cursor: string | null = null;
-          for (let i = 0; i < c.pages; i++) {
-            const window = c.backward ? { last: c.size, before: cursor } : { first: c.size, after: cursor };
-            const page = await bothWays(
-              'workflows',
-              ARGS,
-              { filter: c.status ? { status: c.status } : {}, orderBy: { field: c.field, direction: c.direction }, ...window },
-              'id name status createdAt updatedAt',
-              'latestVersion { id }',
-            );
-            cursor = c.backward ? page.pageInfo.startCursor : page.pageInfo.endCursor;
-            if (!cursor) break;
-          }
+          await walk('workflows', c, c.status ? { status: c.status } : {}, 'id name status createdAt updatedAt', 'latestVersion { id }');
         },
       ),
       { numRuns: 30 },
