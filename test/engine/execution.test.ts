@@ -346,8 +346,12 @@ describe('built-in step types', () => {
     });
 
     const run = await f.execute(wf.id);
-    const waiting = await waitForRun(t, run.id, (r) => stepOf(r, 'approve').status === 'WAITING');
+    await waitForRun(t, run.id, (r) => stepOf(r, 'approve').status === 'WAITING');
+    // Read again: one query reads the run and its steps in separate statements, which can
+    // straddle the single commit that starts both; any read after that commit sees both.
+    const waiting = await waitForRun(t, run.id, () => true);
     expect(waiting.status).toBe('RUNNING');
+    expect(stepOf(waiting, 'approve').status).toBe('WAITING');
     expect(stepOf(waiting, 'after').status).toBe('PENDING');
 
     // Only a waiting wait step takes a signal.
