@@ -16,6 +16,8 @@ import './types/StepAttempt.ts';
 import './types/StepRun.ts';
 import './types/RunEvent.ts';
 import './types/Run.ts';
+import './types/RunConnection.ts';
+import './types/RunMutations.ts';
 import './types/RunChange.ts';
 import './types/Analytics.ts';
 import './types/Schedule.ts';

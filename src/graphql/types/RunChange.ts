@@ -3,7 +3,8 @@ import { parseRunFilter } from '../../domain/run-filter.ts';
 import { builder } from '../builder.ts';
 import { idOf } from '../ids.ts';
 import { liveSource, liveValue } from '../live.ts';
-import { RunFilter, RunRef, RunStatus } from './Run.ts';
+import { RunRef, RunStatus } from './Run.ts';
+import { RunFilter } from './RunConnection.ts';
 
 const RunChangeKind = builder.enumType('RunChangeKind', {
   description: 'What happened to a run.',
