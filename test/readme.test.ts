@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, validate } from 'graphql';
+import { NoDeprecatedCustomRule, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../src/graphql/schema.ts';
 import { CONFIG_VARIABLES } from '../src/server/config.ts';
@@ -22,6 +22,10 @@ afterAll(async () => {
 describe('README GraphQL examples', () => {
   it('has examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows the current API: no example uses a deprecated field, argument or enum value', () => {
+    for (const query of blocks) expect(validate(schema, parse(query), [NoDeprecatedCustomRule]), query).toEqual([]);
   });
 
   it('every subscription example is valid against the schema', () => {

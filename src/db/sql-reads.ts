@@ -114,13 +114,17 @@ export function compileCount(model: ModelMeta, provider: 'sqlite' | 'postgres', 
   };
 }
 
-/** A Prisma `where` of the subset lists use, as SQL with its parameters; null for anything else. */
+/**
+ * A Prisma `where` of the subset lists use, as SQL with its parameters; null for anything else.
+ * Parameters are appended to `params` (a statement's earlier ones, which PostgreSQL's numbering
+ * continues from).
+ */
 function compileWhere(
   model: ModelMeta,
   provider: 'sqlite' | 'postgres',
   filter: Record<string, unknown>,
+  params: unknown[] = [],
 ): { sql: string; params: unknown[]; column: (name: string) => FieldMeta | null } | null {
-  const params: unknown[] = [];
   const placeholder = (field: FieldMeta, value: unknown): string | null => {
     const bound = bind(provider, field, value);
     if (bound === undefined) return null;
@@ -204,6 +208,112 @@ function compileWhere(
 
   const sql = where(filter);
   return sql === null ? null : { sql, params, column };
+}
+
+/** One page of a run search: matches of every word, in creation order, beyond the bounds. */
+export interface SearchSeek {
+  workspaceId: string;
+  /** Words every match has; the page is read from the first one's matches. */
+  terms: readonly string[];
+  /** The runs' own filter (a `where` of the subset {@link compileFindMany} speaks). */
+  runWhere: Record<string, unknown>;
+  /** (createdAt, id) beyond (value, id), walking `op`. */
+  bounds: readonly { op: 'gt' | 'lt'; value: unknown; id: string }[];
+  direction: 'asc' | 'desc';
+  take: number;
+}
+
+const DATE_FIELD: FieldMeta = { name: 'createdAt', kind: 'scalar', type: 'DateTime' };
+const TEXT_FIELD: FieldMeta = { name: 'term', kind: 'scalar', type: 'String' };
+
+/**
+ * The ids of a page of a run search, read from the search words' key: the first word's matches
+ * (workspaceId, term, createdAt, runId) from the cursor on, in creation order, each kept when
+ * the other words are there for the same run (a lookup of that key each) and the run passes
+ * `runWhere` (a lookup of the run by id). So a page costs its matches, never a scan of the
+ * workspace's runs. Null when `runWhere` is not one the fast path speaks (the caller asks Prisma).
+ */
+export function compileSearchIds(
+  terms: ModelMeta,
+  runs: ModelMeta,
+  provider: 'sqlite' | 'postgres',
+  seek: SearchSeek,
+): CompiledRead | null {
+  const matches = compileMatches(terms, runs, provider, seek, true);
+  if (!matches || !Number.isInteger(seek.take) || seek.take < 0) return null;
+  const dir = seek.direction.toUpperCase();
+  return {
+    sql: `SELECT "runId" AS "id" FROM ${quote(terms.table)} WHERE ${matches.sql} ORDER BY "createdAt" ${dir}, "runId" ${dir} LIMIT ${seek.take}`,
+    params: matches.params,
+    decode: (row) => row,
+  };
+}
+
+/** How many runs a search matches (no bounds), or null when `runWhere` is not one the fast path speaks. */
+export function compileSearchCount(
+  terms: ModelMeta,
+  runs: ModelMeta,
+  provider: 'sqlite' | 'postgres',
+  seek: Omit<SearchSeek, 'bounds' | 'direction' | 'take'>,
+): CompiledRead | null {
+  const matches = compileMatches(terms, runs, provider, { ...seek, bounds: [], direction: 'asc', take: 0 }, false);
+  if (!matches) return null;
+  return {
+    sql: `SELECT COUNT(*) AS "count" FROM ${quote(terms.table)} WHERE ${matches.sql}`,
+    params: matches.params,
+    decode: (row) => ({ count: Number(row.count) }),
+  };
+}
+
+function compileMatches(
+  terms: ModelMeta,
+  runs: ModelMeta,
+  provider: 'sqlite' | 'postgres',
+  seek: SearchSeek,
+  bounded: boolean,
+): { sql: string; params: unknown[] } | null {
+  const [first, ...others] = seek.terms;
+  if (first === undefined) return null;
+  const params: unknown[] = [];
+  // PostgreSQL turns an EXISTS into a join it may drive from the other side (a hash of every run
+  // with the filter's status, say), which reads far more than a page at a million runs; OFFSET 0
+  // keeps each one a lookup per match (it stops the EXISTS from being pulled up into a join).
+  const fence = provider === 'postgres' ? ' OFFSET 0' : '';
+  const p = (field: FieldMeta, value: unknown): string | null => {
+    const bound = bind(provider, field, value);
+    if (bound === undefined) return null;
+    params.push(bound);
+    return provider === 'sqlite' ? '?' : `$${params.length}${field.type === 'DateTime' ? '::timestamp(3)' : ''}`;
+  };
+  const table = quote(terms.table);
+  const parts = [`"workspaceId" = ${p(TEXT_FIELD, seek.workspaceId)}`, `"term" = ${p(TEXT_FIELD, first)}`];
+  if (bounded) {
+    for (const { op, value, id } of seek.bounds) {
+      const [range, ties] = op === 'lt' ? ['<=', '>='] : ['>=', '<='];
+      const at = p(DATE_FIELD, value);
+      const same = p(DATE_FIELD, value);
+      const runId = p(TEXT_FIELD, id);
+      if (!at || !same || !runId) return null;
+      parts.push(`"createdAt" ${range} ${at} AND NOT ("createdAt" = ${same} AND "runId" ${ties} ${runId})`);
+    }
+  }
+  for (const [i, term] of others.entries()) {
+    const alias = `"w${i + 1}"`;
+    let sql = `EXISTS (SELECT 1 FROM ${table} AS ${alias} WHERE ${alias}."workspaceId" = ${table}."workspaceId" AND ${alias}."term" = ${p(TEXT_FIELD, term)}`;
+    // The cursor's range again: a planner that merges the two words' keys (PostgreSQL) then
+    // seeks both to the cursor instead of reading the other word's matches from the start.
+    for (const { op, value } of bounded ? seek.bounds : []) {
+      const at = p(DATE_FIELD, value);
+      if (!at) return null;
+      sql += ` AND ${alias}."createdAt" ${op === 'lt' ? '<=' : '>='} ${at}`;
+    }
+    parts.push(`${sql} AND ${alias}."createdAt" = ${table}."createdAt" AND ${alias}."runId" = ${table}."runId"${fence})`);
+  }
+  // Inside the subquery unqualified columns are the run's (the innermost table), as compileWhere writes them.
+  const run = compileWhere(runs, provider, seek.runWhere, params);
+  if (!run) return null;
+  parts.push(`EXISTS (SELECT 1 FROM ${quote(runs.table)} WHERE ${quote(runs.table)}."id" = ${table}."runId" AND ${run.sql}${fence})`);
+  return { sql: parts.join(' AND '), params };
 }
 
 /** A value as the driver binds it for `field`, the way Prisma's adapters write it; undefined when it cannot be. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { openAgentSecret, sealAgentSecret } from '../db/agent-secrets.ts';
 import type { Agent } from '../db/models.ts';
 import { isUniqueViolation, jsonInput } from '../db/models.ts';
@@ -33,6 +34,25 @@ export interface AgentHealth {
   responseTimeMs: number | null;
   error: string | null;
   checkedAt: Date;
+}
+
+/** `Agent.lastHealth` as stored: an {@link AgentHealth} with checkedAt as ISO text. */
+const storedHealthSchema = z.object({
+  healthy: z.boolean(),
+  statusCode: z.number().int().nullable(),
+  responseTimeMs: z.number().nullable(),
+  error: z.string().nullable(),
+  checkedAt: z.iso.datetime(),
+});
+
+/**
+ * The agent's last health check, as stored by {@link AgentService.checkHealth}; null if it was
+ * never checked. A stored value of another shape (written by a later version, or by hand) reads
+ * as never checked rather than failing the agent's reads.
+ */
+export function lastHealthOf(agent: Pick<Agent, 'lastHealth'>): AgentHealth | null {
+  const parsed = storedHealthSchema.safeParse(agent.lastHealth);
+  return parsed.success ? { ...parsed.data, checkedAt: new Date(parsed.data.checkedAt) } : null;
 }
 
 /** How to find one agent: by id or by name (within the caller's workspace). */
@@ -203,50 +223,87 @@ export function createAgentService(res: Resources) {
       return out;
     },
 
-    /** Calls GET <url>/health with the agent's auth and timeout; never throws for a bad agent. */
+    /**
+     * Calls GET <url>/health with the agent's auth and timeout, and stores the result as the
+     * agent's last health (read by {@link lastHealthOf}); never throws for a bad agent.
+     */
     async checkHealth(principal: Principal, id: string): Promise<AgentHealth> {
       const agent = await service.get(principal, { id });
-      let headers: Record<string, string>;
-      try {
-        headers = authHeaders({ authType: agent.authType, authConfig: openAgentSecret(res.secrets, agent) });
-      } catch (error) {
-        if (!(error instanceof SecretsError)) throw error;
-        const reason = `its stored credentials cannot be used: ${error.message}`;
-        return { healthy: false, statusCode: null, responseTimeMs: null, error: reason, checkedAt: res.clock.now() };
-      }
-      const started = performance.now();
-      const url = `${agent.url.replace(/\/+$/, '')}/health`;
-      try {
-        // The credentials are for the agent's origin; the egress fetch drops them if a redirect leaves it.
-        const init = withCredentialHeaders({ headers, signal: AbortSignal.timeout(agent.timeoutMs) }, Object.keys(headers));
-        const response = await res.fetch(url, init);
-        // Never read: only the status matters, so nothing an agent sends is held.
-        await response.body?.cancel();
-        const responseTimeMs = Math.round((performance.now() - started) * 100) / 100;
-        return {
-          healthy: response.ok,
-          statusCode: response.status,
-          responseTimeMs,
-          error: response.ok ? null : `Health check returned HTTP ${response.status}`,
-          checkedAt: res.clock.now(),
-        };
-      } catch (error) {
-        // Refused before any connection: the policy's message, which is the same whatever listens there.
-        if (error instanceof EgressError) {
-          return { healthy: false, statusCode: null, responseTimeMs: null, error: error.message, checkedAt: res.clock.now() };
-        }
-        const timedOut = error instanceof Error && error.name === 'TimeoutError';
-        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-        return {
-          healthy: false,
-          statusCode: null,
-          responseTimeMs: null,
-          error: timedOut ? `Connection timeout after ${agent.timeoutMs}ms` : `Could not reach ${url}: ${cause}`,
-          checkedAt: res.clock.now(),
-        };
-      }
+      const health = await probe(agent);
+      await storeHealth(agent.id, health);
+      return health;
     },
   };
+
+  /** One call of the agent's `/health` endpoint, as a result whatever happens. */
+  async function probe(agent: Agent): Promise<AgentHealth> {
+    let headers: Record<string, string>;
+    try {
+      headers = authHeaders({ authType: agent.authType, authConfig: openAgentSecret(res.secrets, agent) });
+    } catch (error) {
+      if (!(error instanceof SecretsError)) throw error;
+      const reason = `its stored credentials cannot be used: ${error.message}`;
+      return { healthy: false, statusCode: null, responseTimeMs: null, error: reason, checkedAt: res.clock.now() };
+    }
+    const started = performance.now();
+    const url = `${agent.url.replace(/\/+$/, '')}/health`;
+    try {
+      // The credentials are for the agent's origin; the egress fetch drops them if a redirect leaves it.
+      const init = withCredentialHeaders({ headers, signal: AbortSignal.timeout(agent.timeoutMs) }, Object.keys(headers));
+      const response = await res.fetch(url, init);
+      // Never read: only the status matters, so nothing an agent sends is held.
+      await response.body?.cancel();
+      const responseTimeMs = Math.round((performance.now() - started) * 100) / 100;
+      return {
+        healthy: response.ok,
+        statusCode: response.status,
+        responseTimeMs,
+        error: response.ok ? null : `Health check returned HTTP ${response.status}`,
+        checkedAt: res.clock.now(),
+      };
+    } catch (error) {
+      // Refused before any connection: the policy's message, which is the same whatever listens there.
+      if (error instanceof EgressError) {
+        return { healthy: false, statusCode: null, responseTimeMs: null, error: error.message, checkedAt: res.clock.now() };
+      }
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+      return {
+        healthy: false,
+        statusCode: null,
+        responseTimeMs: null,
+        error: timedOut ? `Connection timeout after ${agent.timeoutMs}ms` : `Could not reach ${url}: ${cause}`,
+        checkedAt: res.clock.now(),
+      };
+    }
+  }
+
+  /**
+   * Stores a check's result on the agent. By hand, not through Prisma, whose @updatedAt would
+   * stamp the agent as changed (REST and lists show and sort by it); a result older than the
+   * stored one (two checks at once) is not written over it. ISO texts of one format order like
+   * the instants they name.
+   */
+  async function storeHealth(agentId: string, health: AgentHealth): Promise<void> {
+    const stored = JSON.stringify({ ...health, checkedAt: health.checkedAt.toISOString() } satisfies z.input<typeof storedHealthSchema>);
+    const checkedAt = health.checkedAt.toISOString();
+    if (res.db.provider === 'postgres') {
+      await db.$executeRawUnsafe(
+        `UPDATE "Agent" SET "lastHealth" = $1::jsonb WHERE "id" = $2 AND ("lastHealth" IS NULL OR ("lastHealth"->>'checkedAt') <= $3)`,
+        stored,
+        agentId,
+        checkedAt,
+      );
+    } else {
+      await db.$executeRawUnsafe(
+        `UPDATE "Agent" SET "lastHealth" = ? WHERE "id" = ? AND ("lastHealth" IS NULL OR json_extract("lastHealth", '$.checkedAt') <= ?)`,
+        stored,
+        agentId,
+        checkedAt,
+      );
+    }
+  }
+
   return service;
 }
 

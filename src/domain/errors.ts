@@ -1,3 +1,4 @@
+import type { EntityName } from './entities.ts';
 /** One problem with an input, located by a dotted/bracketed path such as `steps[2].agent`. */
 export interface FieldIssue {
   path: string;
@@ -13,7 +14,7 @@ export abstract class DomainError extends Error {
 export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND' as const;
   constructor(
-    readonly entity: string,
+    readonly entity: EntityName,
     readonly lookup: string,
   ) {
     super(`${entity} ${lookup} not found`);

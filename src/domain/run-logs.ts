@@ -37,77 +37,108 @@ function errorText(payload: Payload): string {
   return text(error?.message) ?? 'unknown error';
 }
 
+/** Agent level names (lower-cased) that mean error, and those that mean warning; anything else is info. */
+export const ERROR_LEVEL_NAMES: readonly string[] = ['error', 'err', 'fatal', 'critical', 'crit', 'alert', 'emergency'];
+export const WARNING_LEVEL_NAMES: readonly string[] = ['warn', 'warning'];
+
 /** Agents name levels freely (debug, warn, ERROR, critical…); the log speaks three. */
 export function logLevel(raw: unknown): LogLevel {
   const level = typeof raw === 'string' ? raw.toLowerCase() : '';
-  if (['error', 'err', 'fatal', 'critical', 'crit', 'alert', 'emergency'].includes(level)) return 'error';
-  if (level === 'warn' || level === 'warning') return 'warning';
+  if (ERROR_LEVEL_NAMES.includes(level)) return 'error';
+  if (WARNING_LEVEL_NAMES.includes(level)) return 'warning';
   return 'info';
 }
 
-function describe(type: string, step: string, p: Payload): { level: LogLevel; message: string } {
+/**
+ * The level of each event type, or `payload` when the event's payload names it (an agent's
+ * log line, through {@link logLevel}); unknown types are info. One table, so that entries and
+ * the log's SQL level filter (run-log-pages.ts) can never disagree.
+ */
+export const EVENT_LEVELS = {
+  'run.created': 'info',
+  'run.started': 'info',
+  'run.completed': 'info',
+  'run.failed': 'error',
+  'run.cancelled': 'warning',
+  'run.retried': 'info',
+  'step.started': 'info',
+  'step.completed': 'info',
+  'step.failed': 'error',
+  'step.retry_scheduled': 'warning',
+  'step.skipped': 'info',
+  'step.cancelled': 'warning',
+  'step.waiting': 'info',
+  'step.signalled': 'info',
+  'step.reused': 'info',
+  'step.interrupted': 'warning',
+  'step.log': 'payload',
+} as const satisfies Record<RunEventType, LogLevel | 'payload'>;
+
+/** The level of an event of `type` with `payload`. */
+export function eventLevel(type: string, payload: Payload): LogLevel {
+  const level: LogLevel | 'payload' = (EVENT_LEVELS as Record<string, LogLevel | 'payload'>)[type] ?? 'info';
+  return level === 'payload' ? logLevel(payload.level) : level;
+}
+
+function describe(type: string, step: string, p: Payload): string {
   const attempt = typeof p.attempt === 'number' ? ` (attempt ${p.attempt})` : '';
   switch (type as RunEventType) {
     case 'run.created':
-      return { level: 'info', message: `Run created${typeof p.version === 'number' ? ` from version ${p.version}` : ''}` };
+      return `Run created${typeof p.version === 'number' ? ` from version ${p.version}` : ''}`;
     case 'run.started':
-      return { level: 'info', message: 'Run started' };
+      return 'Run started';
     case 'run.completed':
-      return { level: 'info', message: 'Run completed' };
+      return 'Run completed';
     case 'run.failed':
-      return { level: 'error', message: `Run failed: ${text(p.message) ?? 'unknown error'}` };
+      return `Run failed: ${text(p.message) ?? 'unknown error'}`;
     case 'run.cancelled':
-      return { level: 'warning', message: `Run cancelled${text(p.reason) ? `: ${text(p.reason)}` : ''}` };
+      return `Run cancelled${text(p.reason) ? `: ${text(p.reason)}` : ''}`;
     case 'run.retried': {
       const steps = Array.isArray(p.steps) && p.steps.length > 0 ? `; steps to run again: ${p.steps.join(', ')}` : '';
-      return { level: 'info', message: `Run retried from ${text(p.previousStatus) ?? 'a finished state'}${steps}` };
+      return `Run retried from ${text(p.previousStatus) ?? 'a finished state'}${steps}`;
     }
     case 'step.started':
-      return { level: 'info', message: `Step '${step}' started${attempt}` };
+      return `Step '${step}' started${attempt}`;
     case 'step.completed': {
       const took = typeof p.durationMs === 'number' ? ` in ${p.durationMs} ms` : '';
-      return { level: 'info', message: `Step '${step}' completed${attempt}${took}` };
+      return `Step '${step}' completed${attempt}${took}`;
     }
     case 'step.failed':
-      return { level: 'error', message: `Step '${step}' failed${attempt}: ${errorText(p)}` };
+      return `Step '${step}' failed${attempt}: ${errorText(p)}`;
     case 'step.retry_scheduled': {
       const at = text(p.retryAt) ? `; retrying at ${text(p.retryAt)}` : '';
-      return { level: 'warning', message: `Step '${step}' failed${attempt}: ${errorText(p)}${at}` };
+      return `Step '${step}' failed${attempt}: ${errorText(p)}${at}`;
     }
     case 'step.skipped':
-      return { level: 'info', message: `Step '${step}' skipped${text(p.reason) ? `: ${text(p.reason)}` : ''}` };
+      return `Step '${step}' skipped${text(p.reason) ? `: ${text(p.reason)}` : ''}`;
     case 'step.cancelled':
-      return { level: 'warning', message: `Step '${step}' cancelled` };
+      return `Step '${step}' cancelled`;
     case 'step.waiting':
-      return {
-        level: 'info',
-        message: `Step '${step}' waiting for a ${text(p.for) ?? 'timer'}${text(p.until) ? ` until ${text(p.until)}` : ''}`,
-      };
+      return `Step '${step}' waiting for a ${text(p.for) ?? 'timer'}${text(p.until) ? ` until ${text(p.until)}` : ''}`;
     case 'step.signalled':
-      return { level: 'info', message: `Step '${step}' received a signal` };
+      return `Step '${step}' received a signal`;
     case 'step.reused':
-      return { level: 'info', message: `Step '${step}' reused its output from run ${text(p.fromRunId) ?? 'its parent'}` };
+      return `Step '${step}' reused its output from run ${text(p.fromRunId) ?? 'its parent'}`;
     case 'step.interrupted':
-      return { level: 'warning', message: `Step '${step}' interrupted${attempt}: its worker stopped; it will be tried again` };
+      return `Step '${step}' interrupted${attempt}: its worker stopped; it will be tried again`;
     case 'step.log':
-      return { level: logLevel(p.level), message: text(p.message) ?? '' };
+      return text(p.message) ?? '';
     default:
-      return { level: 'info', message: type };
+      return type;
   }
 }
 
 /** The log entry of one run event. */
 export function logEntry(event: RunEvent): RunLogEntry {
   const payload = (event.payload ?? {}) as Payload;
-  const { level, message } = describe(event.type, event.stepId ?? '', payload);
   return {
     seq: event.seq,
     timestamp: event.createdAt,
-    level,
+    level: eventLevel(event.type, payload),
     type: event.type,
     stepId: event.stepId,
     attempt: typeof payload.attempt === 'number' ? payload.attempt : null,
-    message,
+    message: describe(event.type, event.stepId ?? '', payload),
     data: payload,
   };
 }

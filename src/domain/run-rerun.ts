@@ -2,6 +2,7 @@ import type { Prisma, Run, StepRun } from '../db/models.ts';
 import { appendEvents, type Tx } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { inScope, type Principal } from './principal.ts';
+import { insertSearchTerms } from './run-writes.ts';
 
 /** Every step id downstream of `from` (inclusive), following dependsOn edges forward. */
 export function downstreamOf(definition: WorkflowDefinition, from: string): Set<string> {
@@ -29,6 +30,9 @@ export interface Rerun {
   input: unknown;
   /** The workflow's timeout: a re-run gets a deadline like any run. */
   timeoutSeconds: number | null;
+  /** The workflow's key and name now, whose words find the re-run in a search. */
+  workflowKey: string;
+  workflowName: string;
 }
 
 /**
@@ -58,6 +62,7 @@ export async function insertRerun(tx: Tx, principal: Principal, rerun: Rerun, no
       createdAt: now,
     },
   });
+  await insertSearchTerms(tx, created, rerun.workflowKey, rerun.workflowName);
   const reused: string[] = [];
   await tx.stepRun.createMany({
     data: definition.steps.map((step) => {

@@ -4,6 +4,7 @@
 import type { Prisma, Run } from '../db/models.ts';
 import { appendEvents, insertEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
+import { searchTermsOf } from './run-search.ts';
 import type { RunTrigger } from './statuses.ts';
 
 /** What a new run needs. */
@@ -12,6 +13,9 @@ export interface NewRun {
   workspaceId: string;
   workflowId: string;
   workflowVersionId: string;
+  /** The workflow's key and name, whose words find the run in a search. */
+  workflowKey: string;
+  workflowName: string;
   version: number;
   definition: WorkflowDefinition;
   inputs: Record<string, unknown>;
@@ -25,7 +29,7 @@ export interface NewRun {
   userId?: string | null;
 }
 
-/** Creates a PENDING run, one PENDING step row per step, and its run.created event. */
+/** Creates a PENDING run, one PENDING step row per step, its search words and its run.created event. */
 export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
   const scope = { tenantId: spec.tenantId, workspaceId: spec.workspaceId };
   const created = await tx.run.create({
@@ -51,6 +55,7 @@ export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
   await tx.stepRun.createMany({
     data: spec.definition.steps.map((step) => ({ ...scope, runId: created.id, stepId: step.id, stepType: step.type, createdAt: now })),
   });
+  await insertSearchTerms(tx, created, spec.workflowKey, spec.workflowName);
   await insertEvents(
     tx,
     created,
@@ -64,6 +69,19 @@ export async function insertRun(tx: Tx, spec: NewRun, now: Date): Promise<Run> {
     now,
   );
   return created;
+}
+
+/** Writes the words `run` is found by (see src/domain/run-search.ts), in the caller's transaction. */
+export async function insertSearchTerms(tx: Tx, run: Run, workflowKey: string, workflowName: string): Promise<void> {
+  const terms = searchTermsOf({ id: run.id, inputs: run.inputs, workflowKey, workflowName });
+  await tx.runSearchTerm.createMany({
+    data: terms.map((term) => ({ workspaceId: run.workspaceId, term, createdAt: run.createdAt, runId: run.id })),
+  });
+}
+
+/** completedAt - startedAt in whole milliseconds, as a finished run stores it; null for a run that never started. */
+export function durationOf(startedAt: Date | null, completedAt: Date): number | null {
+  return startedAt ? Math.max(0, completedAt.getTime() - startedAt.getTime()) : null;
 }
 
 /**
@@ -80,10 +98,11 @@ export async function cancelRunInTx(tx: Tx, current: Run, reason: string | null,
       version: { increment: 1 },
       cancelledAt: now,
       completedAt: now,
+      durationMs: durationOf(current.startedAt, now),
       cancelledBy: by,
       cancelReason: reason,
       runnableAt: null,
-      error: { message: `Cancelled${reason ? `: ${reason}` : ''}` },
+      error: { message: `Cancelled${reason ? `: ${reason}` : ''}`, kind: 'cancelled' },
     },
   });
   if (changed.count !== 1) return false;

@@ -1,6 +1,6 @@
+import type { StatusCounts } from './analytics.ts';
 import { isUniqueViolation, jsonInput, type Prisma, type Run, type RunEvent, type StepAttempt, type StepRun } from '../db/models.ts';
-import { listSource } from '../db/sql-reads.ts';
-import { appendEvents } from '../db/run-events.ts';
+import { appendEvents, type Tx } from '../db/run-events.ts';
 import type { WorkflowDefinition } from './definition/schema.ts';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
 import type { OffsetPage } from './offset-page.ts';
@@ -17,6 +17,9 @@ import {
   type StepExecution,
   stepExecutions,
 } from './run-queries.ts';
+import { cancellable, rerunnable, retryable } from './run-capabilities.ts';
+import { createRunConsole } from './run-console.ts';
+import { listRuns } from './run-list.ts';
 import { insertRerun } from './run-rerun.ts';
 import { cancelRunInTx, insertRun } from './run-writes.ts';
 import { parseInput } from './schemas/issues.ts';
@@ -38,6 +41,19 @@ export interface ExecuteOptions {
   versionId?: string | null;
 }
 
+/** Options of a cancel or retry. */
+export interface TransitionOptions {
+  /**
+   * Runs inside the transition's transaction, after the run's row changed: whatever it writes
+   * commits with the transition, and throwing from it rolls the transition back (a bulk
+   * operation records the run's outcome here, so a run is never transitioned twice for it).
+   */
+  within?: (tx: Tx, before: Run) => Promise<void>;
+}
+
+/** A page of runs that can also count every status under its filter (ignoring the status part), when asked. */
+export type RunConnection = Connection<Run> & { statusCounts: () => Promise<StatusCounts> };
+
 /** Runs: starting, reading, cancelling, retrying, re-running and signalling. Scoped by principal. */
 export function createRunService(res: Resources, workflows: WorkflowService) {
   const db = res.db.prisma;
@@ -57,11 +73,24 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
      * are committed before this returns; a repeated idempotency key returns the first run.
      */
     async execute(principal: Principal, lookup: WorkflowLookup, raw: ExecuteInput, options: ExecuteOptions = {}): Promise<Run> {
+      return (await service.start(principal, lookup, raw, options)).run;
+    },
+
+    /**
+     * {@link execute}, also saying whether this call created the run (false when an idempotency
+     * key replayed an earlier request), so a client can tell a replay from a new run.
+     */
+    async start(
+      principal: Principal,
+      lookup: WorkflowLookup,
+      raw: ExecuteInput,
+      options: ExecuteOptions = {},
+    ): Promise<{ run: Run; created: boolean }> {
       const data = parseInput(executeSchema, raw);
       const key = data.idempotencyKey ?? null;
       if (key) {
         const existing = await db.run.findFirst({ where: { tenantId: principal.tenantId, idempotencyKey: key } });
-        if (existing) return service.sameRequest(principal, existing, lookup);
+        if (existing) return { run: await service.sameRequest(principal, existing, lookup), created: false };
       }
       const workflow = await workflows.getLive(principal, lookup);
       if (workflow.status !== 'ACTIVE' || !workflow.currentVersionId) {
@@ -87,6 +116,8 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
               ...inScope(principal),
               workflowId: workflow.id,
               workflowVersionId: pinned?.id ?? (workflow.currentVersionId as string),
+              workflowKey: workflow.key,
+              workflowName: workflow.name,
               version: pinned?.version ?? workflow.currentVersion,
               definition,
               inputs: checked.input,
@@ -104,12 +135,12 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         );
         res.notifier.wake();
         res.notifier.eventsAppended(run.id);
-        return run;
+        return { run, created: true };
       } catch (error) {
         // Two requests with one key raced; the loser answers with the winner's run.
         if (key && isUniqueViolation(error)) {
           const winner = await db.run.findFirst({ where: { tenantId: principal.tenantId, idempotencyKey: key } });
-          if (winner) return service.sameRequest(principal, winner, lookup);
+          if (winner) return { run: await service.sameRequest(principal, winner, lookup), created: false };
         }
         throw error;
       }
@@ -141,10 +172,16 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       order: KeysetOrder,
       page: PageArgs,
       query?: RelationQuery,
-    ): Promise<Connection<Run>> {
-      const where = { ...inScope(principal), ...runFilterWhere(parseRunFilter(rawFilter)) };
-      return paginate(listSource(res.db.reader, res.db.models.get('Run'), db.run), where, order, page, query);
+    ): Promise<RunConnection> {
+      const filter = parseRunFilter(rawFilter);
+      const connection = await listRuns(res.db, principal, rawFilter, order, page, query);
+      // Facets (tab badges) count every status under the other filters, so the status filter is left out.
+      const facetWhere = { ...inScope(principal), ...runFilterWhere({ ...filter, status: null }) };
+      return { ...connection, statusCounts: () => service.dashboard.statusCounts(facetWhere) };
     },
+
+    /** Run console reads (step counts, log pages, lineage roots, facets, activity), each for many runs at once. */
+    dashboard: createRunConsole(res),
 
     /** One run by id, with its workflow's key and name. */
     async getWithWorkflow(principal: Principal, id: string): Promise<RunWithWorkflow> {
@@ -202,7 +239,12 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
      * Cancels a PENDING or RUNNING run: no new step starts, waiting steps are cancelled, and
      * the worker running it aborts its in-flight calls when it sees the change.
      */
-    async cancel(principal: Principal, id: string, raw: { reason?: string | null; by?: string | null }): Promise<Run> {
+    async cancel(
+      principal: Principal,
+      id: string,
+      raw: { reason?: string | null; by?: string | null },
+      options: TransitionOptions = {},
+    ): Promise<Run> {
       const data = parseInput(cancelSchema, raw);
       const now = res.clock.now();
       // A worker starting the run between our read and write is not the caller's problem: read
@@ -211,7 +253,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         db.$transaction(async (tx) => {
           const current = await tx.run.findFirst({ where: { ...inScope(principal), id } });
           if (!current) throw new NotFoundError('Run', `"${id}"`);
-          if (isTerminalRun(current.status as RunStatus)) {
+          if (!cancellable(current.status as RunStatus)) {
             throw new InvalidStateError(
               `Run "${id}" is already ${current.status}; only PENDING or RUNNING runs can be cancelled`,
               current.status,
@@ -219,6 +261,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
           }
           // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
           if (!(await cancelRunInTx(tx, current, data.reason ?? null, principal.userId ?? data.by ?? null, now))) return null;
+          await options.within?.(tx, current);
           return tx.run.findUniqueOrThrow({ where: { id } });
         });
       let run = await attempt();
@@ -235,7 +278,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
      * Resumes a FAILED or CANCELLED run from its first incomplete steps: completed steps keep
      * their outputs and are not called again.
      */
-    async retry(principal: Principal, id: string): Promise<Run> {
+    async retry(principal: Principal, id: string, options: TransitionOptions = {}): Promise<Run> {
       const now = res.clock.now();
       const run = await db.$transaction(async (tx) => {
         // The Run row first (this update locks it), as every writer does, so a retry and a
@@ -244,7 +287,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         const locked = await tx.run.updateMany({ where: { ...inScope(principal), id }, data: { version: { increment: 1 } } });
         if (locked.count !== 1) throw new NotFoundError('Run', `"${id}"`);
         const current = await tx.run.findUniqueOrThrow({ where: { id }, include: { workflow: { select: { timeoutSeconds: true } } } });
-        if (current.status !== 'FAILED' && current.status !== 'CANCELLED') {
+        if (!retryable(current.status as RunStatus)) {
           throw new InvalidStateError(`Run "${id}" is ${current.status}; only FAILED or CANCELLED runs can be retried`, current.status);
         }
         const reset = await tx.stepRun.findMany({
@@ -274,6 +317,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
             runnableAt: now,
             deadlineAt: deadline(current.workflow.timeoutSeconds, now),
             completedAt: null,
+            durationMs: null,
             cancelledAt: null,
             cancelledBy: null,
             cancelReason: null,
@@ -287,6 +331,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
           [{ type: 'run.retried', payload: { previousStatus: current.status, steps: reset.map((s) => s.stepId) } }],
           now,
         );
+        await options.within?.(tx, current);
         return tx.run.findUniqueOrThrow({ where: { id } });
       });
       res.notifier.runChanged(id);
@@ -306,7 +351,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       inputPatch: Record<string, unknown> | null | undefined,
     ): Promise<Run> {
       const parent = await service.get(principal, runId);
-      if (!isTerminalRun(parent.status as RunStatus)) {
+      if (!rerunnable(parent.status as RunStatus)) {
         throw new InvalidStateError(
           `Run "${runId}" is ${parent.status}; wait for it to finish (or cancel it) before re-running it`,
           parent.status,
@@ -325,13 +370,22 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       const inputs = { ...(parent.inputs as Record<string, unknown>), ...(inputPatch ?? {}) };
       const checked = checkRunInput(definition, inputs);
       if (checked.issues.length > 0) throw new ValidationError(checked.issues);
-      const { timeoutSeconds } = await db.workflow.findUniqueOrThrow({
+      const {
+        timeoutSeconds,
+        key: workflowKey,
+        name: workflowName,
+      } = await db.workflow.findUniqueOrThrow({
         where: { id: parent.workflowId },
-        select: { timeoutSeconds: true },
+        select: { timeoutSeconds: true, key: true, name: true },
       });
       const now = res.clock.now();
       const run = await db.$transaction((tx) =>
-        insertRerun(tx, principal, { parent, parentSteps, definition, stepId, input: checked.input, timeoutSeconds }, now),
+        insertRerun(
+          tx,
+          principal,
+          { parent, parentSteps, definition, stepId, input: checked.input, timeoutSeconds, workflowKey, workflowName },
+          now,
+        ),
       );
       res.notifier.wake();
       res.notifier.eventsAppended(run.id);

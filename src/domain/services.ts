@@ -1,5 +1,6 @@
 import { createAgentService } from './agents.ts';
 import { createApiKeyService } from './api-keys.ts';
+import { createBulkRunOperationService } from './bulk-run-operations.ts';
 import { createAnalyticsService } from './analytics.ts';
 import { createParseService } from './parse-service.ts';
 import type { Resources } from './resources.ts';
@@ -37,6 +38,8 @@ export function createServices(res: Resources) {
     tenants: createTenantService(res),
     apiKeys: createApiKeyService(res),
     runs,
+    /** Bulk cancels and retries: accepted here, worked through by the engine (src/engine/bulk-operations.ts). */
+    bulkRuns: createBulkRunOperationService(res),
     runHistory: createRunHistoryService(res),
     descriptors: createWorkflowDescriptorService(res, workflows),
     /** Seed 001's workflow instances: a configuration submitted and started at once. */

@@ -13,14 +13,18 @@ import type { Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
 import type { WorkflowService } from './workflows.ts';
 
+/** Broad groupings of templates for pickers, in display order. */
+export const TEMPLATE_CATEGORIES = ['basics', 'patterns', 'human-in-the-loop', 'data'] as const;
+export type TemplateCategory = (typeof TEMPLATE_CATEGORIES)[number];
+
 /** A starter workflow. */
 export interface WorkflowTemplate {
   /** Stable slug, e.g. `parallel-fan-out`. */
   id: string;
   name: string;
   description: string;
-  /** Broad grouping for pickers: `basics`, `patterns`, `human-in-the-loop`, `data`. */
-  category: string;
+  /** Broad grouping for pickers. */
+  category: TemplateCategory;
   tags: readonly string[];
   /** Placeholder agent names its agent steps use, in order of first use; empty when it needs none. */
   agents: readonly string[];

@@ -10,6 +10,7 @@ import { inScope, type Principal } from './principal.ts';
 import type { Resources } from './resources.ts';
 import { parseRunFilter, runFilterWhere } from './run-filter.ts';
 import type { RunService } from './runs.ts';
+import { deletionTime, lockWorkflowRuns, tombstoneRuns } from './run-tombstones.ts';
 import type { RunStatus } from './statuses.ts';
 import type { WorkflowService } from './workflows.ts';
 
@@ -51,22 +52,28 @@ export function createWorkflowRunService(res: Resources, workflows: WorkflowServ
     /**
      * Deletes a live workflow for good, with its versions, runs (steps, attempts and event logs)
      * and schedules, in one transaction; unlike `workflows.remove`, nothing stays readable.
-     * Workers driving one of its runs find it gone and stop.
+     * Workers driving one of its runs find it gone and stop. Each run leaves a tombstone, so live
+     * run feeds report it deleted.
      */
     async purge(principal: Principal, workflowId: string): Promise<Workflow> {
       const workflow = await workflows.getLive(principal, { id: workflowId });
-      const active = await db.$transaction(async (tx) => {
+      const { active, deleted } = await db.$transaction(async (tx) => {
+        // No run of it may be created or change status under the tombstones written below.
+        await lockWorkflowRuns(tx, res.db.provider, workflow.id);
         const live = await tx.run.findMany({
           where: { workflowId: workflow.id, status: { in: ['PENDING', 'RUNNING'] } },
           select: { id: true },
         });
         // Unlink the current version first, so the cascade never updates the row it is deleting.
         await tx.workflow.update({ where: { id: workflow.id }, data: { currentVersionId: null } });
+        const gone = await tombstoneRuns(tx, { workflowId: workflow.id }, deletionTime());
         // Versions, runs (and what hangs off them) and schedules go with it: onDelete Cascade.
         await tx.workflow.delete({ where: { id: workflow.id } });
-        return live.map((r) => r.id);
+        return { active: live.map((r) => r.id), deleted: gone };
       });
       for (const id of active) res.notifier.runChanged(id);
+      // Live run feeds in this process; other processes hear of it through the tombstones' NOTIFY trigger.
+      for (const id of deleted) res.notifier.eventsAppended(id);
       return workflow;
     },
   };

@@ -1,5 +1,6 @@
 import type { Run, StepRun } from '../db/models.ts';
 import type { Step, WorkflowDefinition } from '../domain/definition/schema.ts';
+import { durationOf } from '../domain/run-writes.ts';
 import type { StepStatus } from '../domain/statuses.ts';
 import { type RunStart, startStep } from './attempts.ts';
 import { runOutputs } from './dataflow.ts';
@@ -225,7 +226,7 @@ async function pass(driver: Driver): Promise<Next> {
   if (run.deadlineAt && run.deadlineAt <= now) {
     driver.abortAll('run timed out');
     await driver.settle();
-    await failRun(deps, run, write, `run timed out at ${run.deadlineAt.toISOString()}`, null);
+    await failRun(deps, run, write, 'timed_out', `run timed out at ${run.deadlineAt.toISOString()}`, null);
     return EXIT;
   }
   // Extends the lease when no write has for a heartbeat's time (long agent calls); every write
@@ -243,7 +244,7 @@ async function pass(driver: Driver): Promise<Next> {
   if (failed) {
     driver.abortAll(`step "${failed.id}" failed`);
     await driver.settle();
-    await failRun(deps, run, write, `step "${failed.id}" failed: ${stepErrorMessage(steps.get(failed.id))}`, failed.id);
+    await failRun(deps, run, write, 'step_failed', `step "${failed.id}" failed: ${stepErrorMessage(steps.get(failed.id))}`, failed.id);
     return EXIT;
   }
   if (inflight.size === 0 && definition.steps.every((s) => DONE.has(steps.get(s.id)?.status as StepStatus))) {
@@ -252,7 +253,7 @@ async function pass(driver: Driver): Promise<Next> {
     // The lease goes with the status, in one commit: nothing left to release later.
     await write('run.complete', null, {
       ...at,
-      run: { status: 'COMPLETED', completedAt: now, outputs, finished: true },
+      run: { status: 'COMPLETED', completedAt: now, durationMs: durationOf(run.startedAt, now), outputs, finished: true },
       events: { run, list: [{ type: 'run.completed', payload: { outputs } }], at: now },
     });
     return EXIT;

@@ -104,6 +104,8 @@ export interface RunChange {
   status?: 'RUNNING' | 'COMPLETED';
   startedAt?: Date;
   completedAt?: Date;
+  /** completedAt - startedAt in whole milliseconds, set with completedAt (list orders read it). */
+  durationMs?: number | null;
   outputs?: unknown;
   /** The run is done: its lease is freed and it leaves the claim index in the same commit. */
   finished?: boolean;
@@ -154,6 +156,7 @@ export async function fence(
     if (run.status) set.push(`"status" = ${arg(run.status)}`);
     if (run.startedAt) set.push(`"startedAt" = ${arg(run.startedAt.toISOString(), '::timestamp(3)')}`);
     if (run.completedAt) set.push(`"completedAt" = ${arg(run.completedAt.toISOString(), '::timestamp(3)')}`);
+    if (run.durationMs != null) set.push(`"durationMs" = ${arg(run.durationMs, '::double precision')}`);
     if ('outputs' in run) set.push(`"outputs" = ${arg(JSON.stringify(run.outputs ?? null), '::jsonb')}`);
     // What Prisma's @updatedAt would write: the run changed, not just its lease.
     if (touched) set.push(`"updatedAt" = ${arg(new Date().toISOString(), '::timestamp(3)')}`);
@@ -173,6 +176,7 @@ export async function fence(
           ...(run.status ? { status: run.status } : {}),
           ...(run.startedAt ? { startedAt: run.startedAt } : {}),
           ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+          ...(run.durationMs != null ? { durationMs: run.durationMs } : {}),
           ...('outputs' in run ? { outputs: (run.outputs ?? null) as Prisma.InputJsonValue } : {}),
         },
         select: { lastEventSeq: true },

@@ -1,5 +1,6 @@
 // What the database can store of an attempt's outcome. A value it would reject must be turned
 // into a failure before the write, or the write fails every time and the step loops.
+import type { StepErrorKind } from '../domain/failures.ts';
 import { hasNulCharacter } from '../domain/storable-json.ts';
 import type { AttemptFailure } from './step-runner.ts';
 
@@ -11,7 +12,7 @@ const NUL = '\u0000';
  * both databases alike; `maxBytes` (STEP_MAX_OUTPUT_BYTES) bounds what one step adds to a run.
  */
 export function checkStorable(output: unknown, maxBytes: number): AttemptFailure | null {
-  const failure = (message: string, kind: string): AttemptFailure => ({
+  const failure = (message: string, kind: StepErrorKind): AttemptFailure => ({
     message,
     kind,
     statusCode: null,

@@ -17,7 +17,7 @@ export async function failPoisonedRun(res: Resources, claim: Claim, failures: nu
       data: { runnableAt: null },
     });
     if (held.count !== 1) return false;
-    await failRunInTx(tx, await tx.run.findUniqueOrThrow({ where: { id: claim.runId } }), message, null, now);
+    await failRunInTx(tx, await tx.run.findUniqueOrThrow({ where: { id: claim.runId } }), 'engine_failed', message, null, now);
     return true;
   });
   if (failed) res.notifier.eventsAppended(claim.runId);

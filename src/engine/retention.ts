@@ -1,7 +1,10 @@
 // Retention: finished runs (with their steps, attempts, events and outputs) and old schedule
 // ticks are deleted once they are older than their workspace keeps them, so storage stops
-// growing with history. Driven by the scheduler loop, a bounded amount per pass.
+// growing with history; each deleted run leaves a tombstone for the live run feed, pruned once
+// no feed can resume from before it. Driven by the scheduler loop, a bounded amount per pass.
 import type { Resources } from '../domain/resources.ts';
+import { deletionTime, lockRuns, pruneTombstones, tombstoneRuns } from '../domain/run-tombstones.ts';
+import { TOMBSTONE_KEEP_MS } from './run-changes.ts';
 
 const DAY_MS = 86_400_000;
 const FINISHED = ['COMPLETED', 'FAILED', 'CANCELLED'];
@@ -36,11 +39,13 @@ export interface Retention {
  * for each whose retention is not "forever", deletes finished runs whose completedAt (and
  * createdAt) is older than the cutoff, then schedule ticks recorded before it whose runs are
  * gone, except each schedule's newest. Work is chunked (one DELETE per chunk, itself a transaction) and a pass stops after
- * `chunksPerPass` chunks, remembering the workspace to resume at.
+ * `chunksPerPass` chunks, remembering the workspace to resume at. Each deleted run leaves a
+ * tombstone in the same transaction (src/domain/run-tombstones.ts); a pass first prunes the
+ * tombstones older than {@link TOMBSTONE_KEEP_MS}, in chunks with a budget of their own.
  *
- * Several processes may sweep at once: every DELETE re-checks its predicate on the rows it
- * locks, so a run retried in the meantime (no longer finished) is kept, and a row another
- * process already deleted is simply not there.
+ * Several processes may sweep at once: a chunk locks its runs and re-checks its predicate on
+ * them before writing their tombstones and deleting them, so a run retried in the meantime (no
+ * longer finished) is kept, and a row another process already deleted is simply not there.
  */
 export function createRetention(res: Resources, options: RetentionOptions): Retention {
   const db = res.db.prisma;
@@ -62,9 +67,18 @@ export function createRetention(res: Resources, options: RetentionOptions): Rete
     };
     const ids = await db.run.findMany({ where: expired, select: { id: true }, orderBy: { createdAt: 'asc' }, take: rowsPerChunk });
     if (ids.length === 0) return 0;
-    // Steps, attempts and events go by ON DELETE CASCADE in the same statement; ticks lose their runId (SET NULL).
-    const { count } = await db.run.deleteMany({ where: { ...expired, id: { in: ids.map((r) => r.id) } } });
-    return count;
+    const deleted = await db.$transaction(async (tx) => {
+      const candidates = ids.map((r) => r.id);
+      // Locked, the predicate read with the tombstones holds until the delete: a run retried meanwhile is kept, without one.
+      await lockRuns(tx, res.db.provider, candidates);
+      const gone = await tombstoneRuns(tx, { ...expired, id: { in: candidates } }, deletionTime());
+      // Steps, attempts and events go by ON DELETE CASCADE in the same statement; ticks lose their runId (SET NULL).
+      if (gone.length > 0) await tx.run.deleteMany({ where: { id: { in: gone } } });
+      return gone;
+    });
+    // Live run feeds in this process; other processes hear of it through the tombstones' NOTIFY trigger.
+    for (const id of deleted) res.notifier.eventsAppended(id);
+    return deleted.length;
   }
 
   /**
@@ -96,6 +110,17 @@ export function createRetention(res: Resources, options: RetentionOptions): Rete
       let chunks = 0;
       let deletedRuns = 0;
       let deletedTicks = 0;
+      // Tombstones first, with a budget of their own as large as the runs': runs deleted by a
+      // pass leave at most that many, so pruning keeps up with them.
+      const keptFrom = new Date(now.getTime() - TOMBSTONE_KEEP_MS);
+      let tombstonesLeft = false;
+      for (let pruneChunks = 0; ; pruneChunks++) {
+        if (pruneChunks >= chunksPerPass) {
+          tombstonesLeft = true;
+          break;
+        }
+        if ((await pruneTombstones(db, keptFrom, rowsPerChunk)) < rowsPerChunk) break;
+      }
       for (;;) {
         const page = await db.workspace.findMany({
           where: resumeAt ? { id: resumeAt.inclusive ? { gte: resumeAt.id } : { gt: resumeAt.id } } : {},
@@ -127,7 +152,7 @@ export function createRetention(res: Resources, options: RetentionOptions): Rete
         const last = page.at(-1);
         if (page.length < WORKSPACE_PAGE || !last) {
           resumeAt = null;
-          return { deletedRuns, deletedTicks, more: false };
+          return { deletedRuns, deletedTicks, more: tombstonesLeft };
         }
         resumeAt = { id: last.id, inclusive: false };
       }

@@ -3,6 +3,8 @@
 // fence) and the step's status and attempt, so nothing a user committed meanwhile is undone.
 import type { Prisma, Run, StepRun } from '../db/models.ts';
 import type { WorkflowDefinition } from '../domain/definition/schema.ts';
+import type { RunErrorKind } from '../domain/failures.ts';
+import { durationOf } from '../domain/run-writes.ts';
 import type { DataContext } from './dataflow.ts';
 import { DEFINITION_CACHE_SIZE, type EngineDeps, type InFlight, type ViewUpdates } from './engine-types.ts';
 import { appendEvents, type NewRunEvent, type Tx } from '../db/run-events.ts';
@@ -32,6 +34,9 @@ export function dataContext(run: Run, definition: WorkflowDefinition, steps: Map
   return { workflowInput: run.inputs, stepOutputs: outputs, stepIds: new Set(definition.steps.map((s) => s.id)) };
 }
 
+/** Why the engine fails a run; cancelling is the domain's (domain/run-writes.ts). */
+export type EngineRunErrorKind = Exclude<RunErrorKind, 'cancelled'>;
+
 export function stepErrorMessage(step: StepRun | undefined): string {
   const error = step?.error as { message?: string } | null | undefined;
   return error?.message ?? 'unknown error';
@@ -42,13 +47,27 @@ export function stepErrorMessage(step: StepRun | undefined): string {
  * steps stay pending for retryRun. The lease is freed in the same transaction, so no later
  * release can park over a retry that commits right after.
  */
-export async function failRun(deps: EngineDeps, run: Run, write: Write, message: string, stepId: string | null): Promise<void> {
+export async function failRun(
+  deps: EngineDeps,
+  run: Run,
+  write: Write,
+  kind: EngineRunErrorKind,
+  message: string,
+  stepId: string | null,
+): Promise<void> {
   const now = deps.res.clock.now();
-  await write('run.fail', (tx) => failRunInTx(tx, run, message, stepId, now), { version: run.version });
+  await write('run.fail', (tx) => failRunInTx(tx, run, kind, message, stepId, now), { version: run.version });
 }
 
 /** Inside the caller's transaction, with the Run row already locked: what {@link failRun} writes. */
-export async function failRunInTx(tx: Tx, run: Run, message: string, stepId: string | null, now: Date): Promise<void> {
+export async function failRunInTx(
+  tx: Tx,
+  run: Run,
+  kind: EngineRunErrorKind,
+  message: string,
+  stepId: string | null,
+  now: Date,
+): Promise<void> {
   const running = await tx.stepRun.findMany({
     where: { runId: run.id, status: { in: ['RUNNING', 'WAITING'] } },
     select: { stepId: true },
@@ -60,12 +79,23 @@ export async function failRunInTx(tx: Tx, run: Run, message: string, stepId: str
   await tx.stepAttempt.updateMany({ where: { runId: run.id, status: 'RUNNING' }, data: { status: 'CANCELLED', finishedAt: now } });
   await tx.run.update({
     where: { id: run.id },
-    data: { status: 'FAILED', completedAt: now, runnableAt: null, leaseOwner: null, leaseExpiresAt: null, error: { message, stepId } },
+    data: {
+      status: 'FAILED',
+      completedAt: now,
+      durationMs: durationOf(run.startedAt, now),
+      runnableAt: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      error: { message, stepId, kind },
+    },
   });
   await appendEvents(
     tx,
     run,
-    [...running.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })), { type: 'run.failed', payload: { message, stepId } }],
+    [
+      ...running.map((s) => ({ type: 'step.cancelled' as const, stepId: s.stepId })),
+      { type: 'run.failed', payload: { message, stepId, kind } },
+    ],
     now,
   );
 }

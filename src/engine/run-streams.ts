@@ -37,12 +37,30 @@ interface Subscriber {
   maxBuffered: number;
 }
 
+/** Resolves once the subscriber has something to deliver, has failed, or is aborted. */
+function woken(subscriber: Subscriber, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    subscriber.wake = resolve;
+    if (subscriber.queue.length > 0 || subscriber.failure || signal?.aborted) resolve();
+  });
+}
+
 interface Topic {
   subscribers: Set<Subscriber>;
   /** Highest sequence fetched for this run; live fetches ask only for what comes after. */
   fetchedSeq: number;
   fetching: Promise<void> | null;
   again: boolean;
+}
+
+/** One message of a batched stream ({@link RunStreams.batches}). */
+export interface EventBatch {
+  /** Events in sequence order; empty only in the first batch, when nothing follows `afterSeq`. */
+  events: RunEvent[];
+  /** The sequence of the last event handed over so far (the `afterSeq` to resume from). */
+  lastSeq: number;
+  /** More events already in the log follow at once (the backlog is not through yet). */
+  hasMorePastEvents: boolean;
 }
 
 /** Options of {@link createRunStreams} and {@link createRunChanges}. */
@@ -173,6 +191,26 @@ export function createRunStreams(res: Resources, options: StreamOptions = {}) {
   // A backstop must not keep the process alive.
   timer?.unref();
 
+  /** Registers a subscriber before its replay, so nothing committed from now on can slip between replay and live. */
+  async function join(runId: string, subscriber: Subscriber): Promise<Topic> {
+    let topic = topics.get(runId);
+    if (!topic) {
+      const last = await db.runEvent.findFirst({ where: { runId }, orderBy: { seq: 'desc' }, select: { seq: true } });
+      topic = topics.get(runId) ?? { subscribers: new Set(), fetchedSeq: last?.seq ?? 0, fetching: null, again: false };
+      topics.set(runId, topic);
+    }
+    topic.subscribers.add(subscriber);
+    return topic;
+  }
+
+  function leave(runId: string, topic: Topic, subscriber: Subscriber): void {
+    topic.subscribers.delete(subscriber);
+    if (topic.subscribers.size === 0 && topics.get(runId) === topic) {
+      topics.delete(runId);
+      snapshots.delete(runId);
+    }
+  }
+
   return {
     /**
      * Yields the run's events with sequence greater than `afterSeq`, oldest first: what the
@@ -182,14 +220,7 @@ export function createRunStreams(res: Resources, options: StreamOptions = {}) {
     async *events(principal: Principal, runId: string, afterSeq: number, signal?: AbortSignal, maxBuffered = defaultMaxBuffered) {
       const subscriber: Subscriber = { lastSeq: afterSeq, live: false, queue: [], wake: () => {}, failure: null, maxBuffered };
       const scope = { tenantId: principal.tenantId, workspaceId: principal.workspaceId, runId };
-      // Register first, so nothing committed from now on can slip between replay and live.
-      let topic = topics.get(runId);
-      if (!topic) {
-        const last = await db.runEvent.findFirst({ where: { runId }, orderBy: { seq: 'desc' }, select: { seq: true } });
-        topic = topics.get(runId) ?? { subscribers: new Set(), fetchedSeq: last?.seq ?? 0, fetching: null, again: false };
-        topics.set(runId, topic);
-      }
-      topic.subscribers.add(subscriber);
+      const topic = await join(runId, subscriber);
       let yielded = afterSeq;
       const onAbort = () => subscriber.wake();
       signal?.addEventListener('abort', onAbort);
@@ -224,18 +255,71 @@ export function createRunStreams(res: Resources, options: StreamOptions = {}) {
             continue;
           }
           if (signal?.aborted) return;
-          await new Promise<void>((resolve) => {
-            subscriber.wake = resolve;
-            if (subscriber.queue.length > 0 || subscriber.failure || signal?.aborted) resolve();
-          });
+          await woken(subscriber, signal);
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
-        topic.subscribers.delete(subscriber);
-        if (topic.subscribers.size === 0 && topics.get(runId) === topic) {
-          topics.delete(runId);
-          snapshots.delete(runId);
+        leave(runId, topic, subscriber);
+      }
+    },
+
+    /**
+     * Like {@link events}, in batches: the log after `afterSeq` in batches of at most
+     * `batchSize` (always at least one batch, possibly empty, so a consumer learns where the
+     * backlog ends), then live events as they are read, everything waiting handed over at once
+     * (events committed together are read together, so they arrive in one batch unless it is
+     * full). Throws SlowSubscriberError, naming the last sequence handed over, if the consumer
+     * falls more than `maxBuffered` events behind.
+     */
+    async *batches(
+      principal: Principal,
+      runId: string,
+      afterSeq: number,
+      batchSize: number,
+      signal?: AbortSignal,
+      maxBuffered = defaultMaxBuffered,
+    ): AsyncGenerator<EventBatch> {
+      const subscriber: Subscriber = { lastSeq: afterSeq, live: false, queue: [], wake: () => {}, failure: null, maxBuffered };
+      const scope = { tenantId: principal.tenantId, workspaceId: principal.workspaceId, runId };
+      const topic = await join(runId, subscriber);
+      let yielded = afterSeq;
+      const onAbort = () => subscriber.wake();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        // One extra row tells whether the log holds more than this batch.
+        for (let first = true; ; first = false) {
+          const page = await db.runEvent.findMany({
+            where: { ...scope, seq: { gt: subscriber.lastSeq } },
+            orderBy: { seq: 'asc' },
+            take: batchSize + 1,
+          });
+          const events = page.slice(0, batchSize);
+          const more = page.length > batchSize;
+          if (events.length > 0 || first) {
+            if (signal?.aborted) return;
+            subscriber.lastSeq = events.at(-1)?.seq ?? subscriber.lastSeq;
+            yielded = subscriber.lastSeq;
+            yield { events, lastSeq: yielded, hasMorePastEvents: more || subscriber.lastSeq < topic.fetchedSeq };
+          }
+          // As in `events`: checked and acted on in one turn, and an empty page means the rest is gone.
+          if (events.length === 0 || (!more && subscriber.lastSeq >= topic.fetchedSeq)) break;
         }
+        subscriber.live = true;
+        for (;;) {
+          if (subscriber.failure) throw new SlowSubscriberError(yielded);
+          if (subscriber.queue.length > 0) {
+            if (signal?.aborted) return;
+            const events = subscriber.queue.splice(0, batchSize);
+            yielded = (events.at(-1) as RunEvent).seq;
+            yield { events, lastSeq: yielded, hasMorePastEvents: subscriber.queue.length > 0 };
+            continue;
+          }
+          if (signal?.aborted) return;
+          await woken(subscriber, signal);
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        leave(runId, topic, subscriber);
       }
     },
 

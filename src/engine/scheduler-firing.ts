@@ -85,6 +85,8 @@ async function startRun(tx: Tx, schedule: Schedule, now: Date): Promise<Run | nu
       workspaceId: schedule.workspaceId,
       workflowId: workflow.id,
       workflowVersionId: workflow.currentVersionId,
+      workflowKey: workflow.key,
+      workflowName: workflow.name,
       version: workflow.currentVersion,
       definition: version.definition as unknown as WorkflowDefinition,
       inputs: (schedule.inputs ?? {}) as Record<string, unknown>,

@@ -1,5 +1,6 @@
 import type { Agent } from '../db/models.ts';
 import type { Step } from '../domain/definition/schema.ts';
+import type { StepErrorKind } from '../domain/failures.ts';
 import { type AgentCaller, AgentCallError, type AgentLog } from './agents/call.ts';
 import { evaluateCondition } from './conditions.ts';
 import { type DataContext, resolveMapping } from './dataflow.ts';
@@ -20,7 +21,8 @@ export interface AttemptSuccess {
 /** Why an attempt failed, in the shape stored on the attempt and shown through the API. */
 export interface AttemptFailure {
   message: string;
-  kind: string;
+  /** One of the kinds the API's StepErrorKind enum knows, so none can be recorded that it would not. */
+  kind: StepErrorKind;
   statusCode: number | null;
   body: string | null;
   retryable: boolean;
@@ -57,7 +59,7 @@ async function activeAgent(step: Extract<Step, { type: 'agent' }>, ctx: AttemptC
   return agent;
 }
 
-function failure(message: string, kind: string, retryable = false): AttemptFailureError {
+function failure(message: string, kind: StepErrorKind, retryable = false): AttemptFailureError {
   return new AttemptFailureError({ message, kind, statusCode: null, body: null, retryable, retryAfterMs: null });
 }
 

@@ -46,6 +46,8 @@ export const builder = new SchemaBuilder<{
     cursorFieldOptions: { description: 'Opaque cursor of this item; pass it as `after` or `before`.' },
     nodeFieldOptions: { description: 'The item.' },
     edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    // Lists that need no cursor per item read `nodes` alone (src/graphql/scalar-selection.ts reads both).
+    nodesOnConnection: { description: 'The items of this page, in order (the nodes of `edges`, without their cursors).' },
     pageInfoFieldOptions: { description: 'Where this page sits, and cursors to fetch the next or previous one.' },
     hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
     hasPreviousPageFieldOptions: { description: 'Whether items precede this page.' },

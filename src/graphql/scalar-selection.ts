@@ -35,13 +35,13 @@ function fieldsAt(info: GraphQLResolveInfo, path: readonly string[]): Set<string
  */
 export function columnsFor(
   info: GraphQLResolveInfo,
-  path: readonly string[],
+  paths: readonly (readonly string[])[],
   columns: Readonly<Record<string, string>>,
   always: readonly string[],
 ): Record<string, true> | null {
   const select: Record<string, true> = {};
   for (const column of always) select[column] = true;
-  for (const field of fieldsAt(info, path)) {
+  for (const field of paths.flatMap((path) => [...fieldsAt(info, path)])) {
     if (field === '__typename') continue;
     const column = columns[field];
     if (!column) return null;
@@ -53,10 +53,13 @@ export function columnsFor(
 /** GraphQL field names that are plain columns of the same name, as {@link columnsFor} takes them. */
 export const sameNames = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((name) => [name, name]));
 
+/** Where a connection's items are selected: under `edges { node }` and under `nodes` (a query may ask for both). */
+export const NODE_PATHS: readonly (readonly string[])[] = [['edges', 'node'], ['nodes']];
+
 /**
  * What a connection page loads: only the columns its nodes ask for when they are all plain
  * (plus id and the sort column, which cursors need), else whole rows with the relations the
- * selection asks for, loaded with the page.
+ * selection asks for, loaded with the page. Both `edges.node` and `nodes` count.
  */
 export function pageQuery(
   ctx: Context,
@@ -65,6 +68,6 @@ export function pageQuery(
   columns: Readonly<Record<string, string>>,
   sortField: string,
 ) {
-  const select = columnsFor(info, ['edges', 'node'], columns, ['id', sortField]);
-  return select ? { select } : queryFromInfo({ context: ctx, info, typeName, path: ['edges', 'node'] });
+  const select = columnsFor(info, NODE_PATHS, columns, ['id', sortField]);
+  return select ? { select } : queryFromInfo({ context: ctx, info, typeName, paths: NODE_PATHS.map((path) => [...path]) });
 }

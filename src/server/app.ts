@@ -16,6 +16,7 @@ import { createRestApp } from '../rest/app.ts';
 import { createRunChanges, type RunChanges } from '../engine/run-changes.ts';
 import { createRunStreams, type RunStreams, SlowSubscriberError } from '../engine/run-streams.ts';
 import { type Scheduler, startScheduler } from '../engine/scheduler.ts';
+import { type BulkOperationsLoop, startBulkOperations } from '../engine/bulk-operations.ts';
 import { startWorkers, type WorkerPool } from '../engine/worker.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
 import { type Clock, type EngineHooks, type Resources, systemClock } from '../domain/resources.ts';
@@ -169,6 +170,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.workerConcurrency > 0
       ? startScheduler(resources, { pollMs: config.workerPollMs, retentionDays: config.runRetentionDays })
       : null;
+  // Bulk cancels and retries are worked through wherever workers run; an API-only process
+  // only accepts them, and a worker of any process sharing the database finishes them.
+  const bulkOperations: BulkOperationsLoop | null =
+    config.workerConcurrency > 0
+      ? startBulkOperations(resources, services.runs, { leaseMs: config.leaseMs, pollMs: config.workerPollMs })
+      : null;
 
   // One budget per user across REST and GraphQL; null when RATE_LIMIT_PER_MINUTE=0.
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, database: config.database, logger });
@@ -298,6 +305,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       }),
     async stop() {
       await scheduler?.stop();
+      // Gives its job back, so another process goes on with it without waiting for the lease.
+      await bulkOperations?.stop();
       // Workers finish in-flight steps (and give their runs back for another process) while
       // the HTTP side drains its requests: one grace period for both, not one after the other.
       const closeHttp = async () => {

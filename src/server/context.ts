@@ -5,6 +5,7 @@ import type { RunChanges } from '../engine/run-changes.ts';
 import type { RunStreams } from '../engine/run-streams.ts';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
+import { createLoaders, type Loaders } from '../graphql/loaders.ts';
 import type { Services } from '../domain/services.ts';
 import { type Authenticator, type Identity, isUnknownWorkspace } from './auth/authenticate.ts';
 
@@ -20,6 +21,8 @@ export interface Context {
   streams: RunStreams;
   /** The workspace feed of run creations and status changes, for `runsChanged`. */
   runChanges: RunChanges;
+  /** This request's batch loaders (a page's per-run fields cost one read each, not one per run). */
+  loaders: Loaders;
 }
 
 /**
@@ -50,7 +53,7 @@ export function contextFactory(deps: { auth: Authenticator; services: Services; 
   return async ({ request }: YogaInitialContext): Promise<Context> => {
     try {
       const { identity, principal } = await auth.authenticate(request);
-      return { principal, identity, services, db, streams, runChanges };
+      return { principal, identity, services, db, streams, runChanges, loaders: createLoaders(services, principal) };
     } catch (error) {
       throw principalError(error);
     }

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowDocument, WorkflowsDocument } from '../../sdk/gql/graphql.ts';
-import { expectMember } from '../support/flows.ts';
+import { dbId, expectMember } from '../support/flows.ts';
 import type { RestClient } from '../support/rest.ts';
 import type { TestApp } from '../support/app.ts';
 import { DOCUMENTED_CREATE, expectDetail, expectWorkflow, type LegacyApp, startLegacyApp } from './legacy-fixtures.ts';
@@ -252,10 +252,11 @@ describe('workspace scoping', () => {
   it('selects the workspace by header or query; another workspace does not see the workflow', async () => {
     const ws = await app.workspace(unique('team'));
     const byHeader = await app.create({ ...DOCUMENTED_CREATE, name: unique('scoped') }, { 'X-Workspace-Id': ws.id });
-    expect(byHeader.workspace_id).toBe(ws.id);
+    // REST names workspaces by database id; GraphQL's is the global id.
+    expect(byHeader.workspace_id).toBe(dbId(ws.id));
     const byQuery = await rest.post(`/api/workflows/?workspace_slug=${ws.slug}`, { ...DOCUMENTED_CREATE, name: unique('scoped') });
     expect(byQuery.status).toBe(201);
-    expect(byQuery.body.workspace_id).toBe(ws.id);
+    expect(byQuery.body.workspace_id).toBe(dbId(ws.id));
 
     const ids = (body: { items: { id: string }[] }) => body.items.map((w) => w.id);
     const scopes: { url: string; headers: Record<string, string> }[] = [
@@ -342,7 +343,8 @@ describe('GET /api/workflows/templates', () => {
     for (const name of templates.flatMap((x) => x.agents)) {
       await t.ok(CreateAgentDocument, { input: { name, url: 'http://127.0.0.1:9', timeoutMs: 1000 } });
     }
-    const originals = new Map((await t.ok(WorkflowTemplatesDocument, {})).workflowTemplates.map((x) => [x.id, x.definition]));
+    // REST names templates by slug; GraphQL's `id` is the global id.
+    const originals = new Map((await t.ok(WorkflowTemplatesDocument, {})).workflowTemplates.map((x) => [x.slug, x.definition]));
     const withoutNames = (definition: unknown) => {
       const d = definition as { steps: Record<string, unknown>[] };
       return { ...d, steps: d.steps.map(({ name: _name, ...step }) => step) };

@@ -52,6 +52,12 @@ interface ListCase {
   table: string;
   /** The sort column the cursor's bound must seek. */
   column: string;
+  /**
+   * The column bounded by a cursor at the far end, when it differs: a nullable column's nulls come
+   * last, ordered by id, so a cursor among them bounds id (and one near the start of a backward
+   * walk does too).
+   */
+  deepColumn?: string;
   side: Side;
   page: Walk;
 }
@@ -128,6 +134,72 @@ function runCases(): ListCase[] {
         page: connection(ofWorkflow, ['workflow', 'runs', 'pageInfo'], () => ({ id: ids.workflowA, orderBy })),
       });
     }
+  }
+  // Nullable columns: values first, then nulls by id, in both directions (src/domain/pagination.ts).
+  for (const [field, column] of [
+    ['STARTED_AT', 'startedAt'],
+    ['COMPLETED_AT', 'completedAt'],
+    ['DURATION', 'durationMs'],
+  ] as const) {
+    for (const direction of ['DESC', 'ASC'] as const) {
+      const orderBy = { field, direction };
+      const filters: Record<string, () => Record<string, unknown>> = {
+        'no filter': () => ({}),
+        // PENDING runs have none of the three: the list ends in nulls.
+        'two statuses': () => ({ status: ['PENDING', 'COMPLETED'] }),
+        workflow: () => ({ workflowId: ids.workflowA }),
+      };
+      for (const [label, filter] of Object.entries(filters)) {
+        cases.push({
+          name: `runs ${field} ${direction}, ${label}`,
+          table: 'Run',
+          column,
+          deepColumn: 'id',
+          side: sideOf(direction),
+          page: connection(query, ['runs', 'pageInfo'], () => ({ filter: filter(), orderBy })),
+        });
+      }
+      cases.push({
+        name: `runs ${field} ${direction}, backward`,
+        table: 'Run',
+        column: 'id',
+        deepColumn: column,
+        side: sideOf(direction, true),
+        page: connection(query, ['runs', 'pageInfo'], () => ({ orderBy }), true),
+      });
+      cases.push({
+        name: `Workflow.runs ${field} ${direction}`,
+        table: 'Run',
+        column,
+        deepColumn: 'id',
+        side: sideOf(direction),
+        page: connection(ofWorkflow, ['workflow', 'runs', 'pageInfo'], () => ({ id: ids.workflowA, orderBy })),
+      });
+    }
+  }
+  // A search reads the words' key (workspaceId, term, createdAt, runId) from the cursor on.
+  for (const direction of ['DESC', 'ASC'] as const) {
+    const orderBy = { field: 'CREATED_AT', direction };
+    for (const [label, filter] of Object.entries({
+      'a word every run has': { search: 'common' },
+      'a word one run in 16 has': { search: 'rare' },
+      'two words and a status': { search: 'rare common', status: ['COMPLETED'] },
+    })) {
+      cases.push({
+        name: `runs search CREATED_AT ${direction}, ${label}`,
+        table: 'RunSearchTerm',
+        column: 'createdAt',
+        side: sideOf(direction),
+        page: connection(query, ['runs', 'pageInfo'], () => ({ filter, orderBy })),
+      });
+    }
+    cases.push({
+      name: `runs search CREATED_AT ${direction}, backward`,
+      table: 'RunSearchTerm',
+      column: 'createdAt',
+      side: sideOf(direction, true),
+      page: connection(query, ['runs', 'pageInfo'], () => ({ filter: { search: 'common' }, orderBy }), true),
+    });
   }
   return cases;
 }
@@ -258,14 +330,15 @@ const cases = [...runCases(), ...namedListCases('workflows'), ...namedListCases(
 describe(`keyset pages seek their index (${testProvider} plans)`, () => {
   it.each(cases.flatMap((c) => (['near the start', 'deep'] as const).map((depth) => [c.name, depth, c] as const)))(
     '%s, %s: the page after a cursor seeks the index to it',
-    async (name, depth, { table, column, side, page }) => {
+    async (name, depth, { table, column, deepColumn, side, page }) => {
       const cursor = depth === 'deep' ? await page.deep() : await page.near();
       expect(cursor, 'the list hands out a cursor').toBeTruthy();
       log.clear();
       await page.from(cursor as string);
       const queries = pageQueries(log.list, table);
       expect(queries.length, `no page query on ${table} among:\n${log.list.map((s) => s.sql).join('\n')}`).toBeGreaterThan(0);
-      const verdict = await checkSeek(t.databaseUrl, queries[0]!, { table, column, side, deep: depth === 'deep' });
+      const bounded = depth === 'deep' ? (deepColumn ?? column) : column;
+      const verdict = await checkSeek(t.databaseUrl, queries[0]!, { table, column: bounded, side, deep: depth === 'deep' });
       if (process.env.SHOW_PLANS) console.log(`${name}, ${depth}\n${verdict.plan}\n`);
       expect(verdict.problem, `${verdict.problem}\n${queries[0]!.sql}\n${verdict.plan}`).toBeNull();
     },

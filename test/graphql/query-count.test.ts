@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ConsoleRunsDocument,
+  type ConsoleRunsQuery,
+  CreateAgentDocument,
   CreateWorkflowDocument,
   CreateWorkspaceDocument,
   ExecuteWorkflowDocument,
@@ -108,6 +111,40 @@ describe('no N+1 queries', () => {
     expect(versionsOfMulti).toEqual([4, 3, 2, 1]);
     expect(four.length, message).toBe(one.length);
     expect(four.length, message).toBeLessThanOrEqual(6);
+  });
+
+  it('a run console page (stepCounts, statusCounts, logs, steps with agent and dependsOn) costs the same for 5 runs and for 50', async () => {
+    const agent = (await t.ok(CreateAgentDocument, { input: { name: 'console-counted', url: 'http://127.0.0.1:9' } })).createAgent;
+    if (agent.__typename !== 'Agent') throw new Error(`could not create the agent: ${JSON.stringify(agent)}`);
+    const steps = [
+      { id: 'call', type: 'agent', agent: 'console-counted' },
+      { id: 'shape', type: 'transform', expression: '$', dependsOn: ['call'] },
+    ];
+    const workflow = (await t.ok(CreateWorkflowDocument, { input: { name: 'console-counted', definition: { steps } } })).createWorkflow;
+    if (workflow.__typename !== 'Workflow') throw new Error(`could not create the workflow: ${JSON.stringify(workflow)}`);
+    for (let i = 0; i < 50; i++) await t.ok(ExecuteWorkflowDocument, { workflowId: workflow.id });
+
+    let rows: ConsoleRunsQuery['runs']['edges'] = [];
+    const filter = { workflowId: workflow.id };
+    const few = await sqlOf(() => t.ok(ConsoleRunsDocument, { filter, first: 5, logs: 5 }));
+    const many = await sqlOf(async () => {
+      rows = (await t.ok(ConsoleRunsDocument, { filter, first: 50, logs: 5 })).runs.edges;
+    });
+    const message = `first:5 → ${few.length} statements, first:50 → ${many.length}\n${explain('first:5', few)}\n${explain('first:50', many)}`;
+    console.info(`ConsoleRuns: first:5 → ${few.length} SQL statements, first:50 → ${many.length}`);
+    expect(many.length, message).toBe(few.length);
+    expect(many.length, message).toBeLessThanOrEqual(12);
+
+    // The 50-run answer is real: every run with its counts, log line, steps, agent and dependencies.
+    expect(rows).toHaveLength(50);
+    for (const { node } of rows) {
+      expect(node.stepCounts).toMatchObject({ pending: 2, total: 2 });
+      expect(node.logs.edges.map((e) => e.node.message)).toEqual(['Run created from version 1']);
+      expect(node.steps.map((s) => [s.stepId, s.agent?.id ?? null, s.dependsOn])).toEqual([
+        ['call', agent.id, []],
+        ['shape', null, ['call']],
+      ]);
+    }
   });
 });
 

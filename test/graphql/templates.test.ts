@@ -58,7 +58,7 @@ describe('the built-in templates', () => {
 describe('workflowTemplates / workflowTemplate', () => {
   it('lists the five templates, each described, with its definition and input schema', async () => {
     const list = (await t.ok(WorkflowTemplatesDocument, {})).workflowTemplates;
-    expect(list.map((tpl) => tpl.id)).toEqual(ALL_TEMPLATES);
+    expect(list.map((tpl) => tpl.slug)).toEqual(ALL_TEMPLATES);
     for (const tpl of list) {
       expect(tpl.name.length).toBeGreaterThan(3);
       expect(tpl.description.length).toBeGreaterThan(40);
@@ -73,10 +73,10 @@ describe('workflowTemplates / workflowTemplate', () => {
       expect(tpl.schema.outputs).toMatchObject({ type: 'object', additionalProperties: false });
       expect(tpl.tags.includes('no-agents')).toBe(tpl.agents.length === 0);
     }
-    expect(list.find((tpl) => tpl.id === 'etl-with-retries')?.agents).toEqual(['extractor', 'transformer', 'loader']);
+    expect(list.find((tpl) => tpl.slug === 'etl-with-retries')?.agents).toEqual(['extractor', 'transformer', 'loader']);
 
     const patterns = (await t.ok(WorkflowTemplatesDocument, { category: 'patterns' })).workflowTemplates;
-    expect(patterns.map((tpl) => tpl.id)).toEqual(['parallel-fan-out', 'conditional-branch']);
+    expect(patterns.map((tpl) => tpl.slug)).toEqual(['parallel-fan-out', 'conditional-branch']);
   });
 
   it('reads one template by id, and answers NotFoundError for an unknown one', async () => {

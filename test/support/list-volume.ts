@@ -84,8 +84,25 @@ export async function seedListVolume(t: TestApp): Promise<ListVolume> {
       createdAt: earlier('createdAt', '2 * n.i'),
       updatedAt: earlier('updatedAt', '(n.i * 7919) % 5000'),
       completedAt: both(`CASE WHEN n.i % 5 >= 2 THEN t."createdAt" END`),
+      // Nullable sort columns with a null part at either end of their orders (STARTED_AT, DURATION).
+      startedAt: {
+        sqlite: `CASE WHEN n.i % 5 >= 1 THEN ${earlier('createdAt', 'n.i % 7').sqlite} END`,
+        postgres: `CASE WHEN n.i % 5 >= 1 THEN ${earlier('createdAt', 'n.i % 7').postgres} END`,
+      },
+      durationMs: both(`CASE WHEN n.i % 5 >= 2 THEN (n.i * 7919) % 100000 END`),
     });
   }
+  // Search words: one every run has, one a run in 16 has.
+  await execute(
+    url,
+    `INSERT INTO "RunSearchTerm" ("workspaceId", "term", "createdAt", "runId")
+     SELECT "workspaceId", 'common', "createdAt", "id" FROM "Run"`,
+  );
+  await execute(
+    url,
+    `INSERT INTO "RunSearchTerm" ("workspaceId", "term", "createdAt", "runId")
+     SELECT "workspaceId", 'rare', "createdAt", "id" FROM "Run" WHERE substr("id", 1, 1) = 'a'`,
+  );
   const copies = { createdAt: earlier('createdAt', 'n.i'), updatedAt: earlier('updatedAt', '(n.i * 7919) % 1000') };
   await cloneRows(url, 'Workflow', dbId(b.id), OTHERS, {
     ...copies,

@@ -16,9 +16,17 @@ export type ExecuteInput = z.input<typeof executeSchema>;
 export const runFilterSchema = z.object({
   status: z.array(z.enum(RUN_STATUSES)).nullish(),
   workflowId: z.string().nullish(),
+  /** The workflow's key (stable across versions), rather than its id. */
+  workflowKey: z.string().trim().min(1).max(255).nullish(),
   triggeredBy: z.enum(RUN_TRIGGERS).nullish(),
   createdAfter: z.date().nullish(),
   createdBefore: z.date().nullish(),
+  conversationId: z.string().max(255).nullish(),
+  userId: z.string().max(255).nullish(),
+  /** A schedule's database id. */
+  scheduleId: z.string().max(255).nullish(),
+  /** Words every matching run has (src/domain/run-search.ts). */
+  search: z.string().max(500).nullish(),
 });
 export type RunFilter = z.input<typeof runFilterSchema>;
 

@@ -1,8 +1,9 @@
-import type { AgentHealth } from '../../domain/agents.ts';
+import { type AgentHealth, lastHealthOf } from '../../domain/agents.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { createAgentSchema, type RetryConfig, updateAgentSchema } from '../../domain/schemas/agent.ts';
 import type { AGENT_AUTH_TYPES, AGENT_PROTOCOLS, AGENT_STATUSES } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
+import { fromEither, idArgs, idFrom, idInput, withId } from '../input-shapes.ts';
 import { connectionFields } from '../connections.ts';
 import { idOf } from '../ids.ts';
 import { OrderInput } from './ordering.ts';
@@ -79,6 +80,13 @@ export const AgentRef = builder.prismaNode('Agent', {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the agent was registered.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the agent last changed.' }),
     deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true, description: 'When it was soft-deleted, if it was.' }),
+    lastHealth: t.field({
+      type: AgentHealthRef,
+      nullable: true,
+      description:
+        'The result of the last health check (`checkAgentHealth`, or REST’s health endpoint), as it was then; null if it was never checked.',
+      resolve: (a) => lastHealthOf(a),
+    }),
   }),
 });
 
@@ -115,8 +123,9 @@ const CreateAgentInput = builder.inputType('CreateAgentInput', {
 
 const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
   description: 'Changes to an agent; omitted fields stay as they are.',
-  validate: updateAgentSchema,
+  validate: withId(updateAgentSchema),
   fields: (t) => ({
+    id: t.id({ required: false, description: 'The agent (global or database id); required unless the deprecated `id` argument is given.' }),
     name: t.string({ required: false, description: 'New name.' }),
     url: t.string({ required: false, description: 'New base URL.' }),
     description: t.string({ required: false, description: 'New description.' }),
@@ -137,6 +146,19 @@ const AgentFilter = builder.inputType('AgentFilter', {
     nameContains: t.string({ required: false, description: 'Case-insensitive substring of the name.' }),
   }),
 });
+
+/** `@oneOf` reference to an agent: exactly one of `id` or `name`. */
+const AgentRefInput = builder.inputType('AgentRef', {
+  description: 'An agent, named by exactly one of its id or its name.',
+  isOneOf: true,
+  fields: (t) => ({
+    id: t.id({ required: false, description: 'Global (or database) id.' }),
+    name: t.string({ required: false, description: 'Name of a live agent.' }),
+  }),
+});
+
+const DeleteAgentInput = idInput('DeleteAgentInput', 'agent to delete');
+const CheckAgentHealthInput = idInput('CheckAgentHealthInput', 'agent to check');
 
 builder.queryFields((t) => ({
   agents: t.connection(
@@ -163,10 +185,14 @@ builder.queryFields((t) => ({
     description: 'One agent, by id or by name.',
     errors: { types: [NotFoundError, ValidationError] },
     args: {
-      id: t.arg.id({ required: false, description: 'Global (or database) id.' }),
-      name: t.arg.string({ required: false, description: 'Name of a live agent.' }),
+      ref: t.arg({ type: AgentRefInput, required: false, description: 'The agent, by id or by name.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use ref: {id}.', description: 'Global (or database) id.' }),
+      name: t.arg.string({ required: false, deprecationReason: 'Use ref: {name}.', description: 'Name of a live agent.' }),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: (_root, raw, ctx) => {
+      if (raw.ref && (raw.id || raw.name))
+        throw new ValidationError([{ path: 'ref', message: 'give ref or the deprecated id/name, not both' }]);
+      const args = raw.ref ?? raw;
       if (args.id) return ctx.services.agents.get(ctx.principal, { id: idOf('Agent', String(args.id)) });
       if (args.name) return ctx.services.agents.get(ctx.principal, { name: args.name });
       throw new ValidationError([{ path: 'id', message: 'give either id or name' }]);
@@ -184,26 +210,30 @@ builder.mutationFields((t) => ({
   }),
   updateAgent: t.field({
     type: AgentRef,
-    description: 'Changes an agent; only the given fields change.',
+    description: 'Changes an agent; only the given fields change. Name it by `input.id`; the `id` argument is deprecated.',
     errors: { types: [NotFoundError, ValidationError, ConflictError] },
     args: {
-      id: t.arg.id({ required: true, description: 'The agent.' }),
-      input: t.arg({ type: UpdateAgentInput, required: true, description: 'The changes.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use input.id.', description: 'The agent.' }),
+      input: t.arg({ type: UpdateAgentInput, required: true, description: 'The agent and the changes.' }),
     },
-    resolve: (_root, { id, input }, ctx) => ctx.services.agents.update(ctx.principal, idOf('Agent', String(id)), input as never),
+    resolve: (_root, { id, input }, ctx) => {
+      const { id: inInput, ...changes } = input;
+      const agentId = fromEither('input.id', 'id', inInput, id);
+      return ctx.services.agents.update(ctx.principal, idOf('Agent', String(agentId)), changes as never);
+    },
   }),
   deleteAgent: t.field({
     type: AgentRef,
     description: 'Soft-deletes an agent: it stays readable by id with status DELETED, and its name becomes free.',
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.id({ required: true, description: 'The agent.' }) },
-    resolve: (_root, { id }, ctx) => ctx.services.agents.remove(ctx.principal, idOf('Agent', String(id))),
+    errors: { types: [NotFoundError, ValidationError] },
+    args: idArgs(t.arg, DeleteAgentInput, 'agent'),
+    resolve: (_root, args, ctx) => ctx.services.agents.remove(ctx.principal, idOf('Agent', idFrom(args))),
   }),
   checkAgentHealth: t.field({
     type: AgentHealthRef,
     description: "Calls the agent's `/health` endpoint now and reports what happened.",
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.id({ required: true, description: 'The agent.' }) },
-    resolve: (_root, { id }, ctx) => ctx.services.agents.checkHealth(ctx.principal, idOf('Agent', String(id))),
+    errors: { types: [NotFoundError, ValidationError] },
+    args: idArgs(t.arg, CheckAgentHealthInput, 'agent'),
+    resolve: (_root, args, ctx) => ctx.services.agents.checkHealth(ctx.principal, idOf('Agent', idFrom(args))),
   }),
 }));

@@ -14,11 +14,14 @@ import type {
   WorkflowRunStats,
   WorkspaceStats,
 } from '../../domain/analytics.ts';
+import { STEP_TYPES } from '../../domain/definition/schema.ts';
 import { ValidationError } from '../../domain/errors.ts';
+import { asStatus } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
 import { RunRef, RunStatus } from './Run.ts';
 import { AttemptStatus } from './StepAttempt.ts';
 import { StepStatus } from './StepRun.ts';
+import { StepType } from './StepType.ts';
 import { WorkflowRef } from './Workflow.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -31,7 +34,7 @@ const StatsWindowRef = builder.objectRef<RunStats['window']>('StatsWindow').impl
   }),
 });
 
-const RunStatusCountsRef = builder.objectRef<StatusCounts>('RunStatusCounts').implement({
+export const RunStatusCountsRef = builder.objectRef<StatusCounts>('RunStatusCounts').implement({
   description: 'How many runs are in each status.',
   fields: (t) => ({
     pending: t.exposeInt('PENDING', { description: 'PENDING runs.' }),
@@ -42,7 +45,7 @@ const RunStatusCountsRef = builder.objectRef<StatusCounts>('RunStatusCounts').im
   }),
 });
 
-const DurationStatsRef = builder.objectRef<DurationStats>('DurationStats').implement({
+export const DurationStatsRef = builder.objectRef<DurationStats>('DurationStats').implement({
   description:
     'How long COMPLETED runs took (`completedAt - startedAt`, whole milliseconds; FAILED and CANCELLED runs are left out). Percentiles are nearest-rank: pXX is the duration at rank ceil(XX/100 × count) in ascending order, always a duration that occurred. Every value is null when `count` is 0.',
   fields: (t) => ({
@@ -122,7 +125,11 @@ const StepTimelineEntryRef = builder.objectRef<StepTimelineEntry>('StepTimelineE
   description: 'When one step of a run could start, when it did, how long it waited and ran, and its attempts.',
   fields: (t) => ({
     stepId: t.exposeString('stepId', { description: 'The step id in the workflow definition.' }),
-    type: t.exposeString('type', { description: 'Step type: agent, http, condition, transform, delay or wait.' }),
+    type: t.exposeString('type', {
+      description: 'Step type: agent, http, condition, transform, delay or wait.',
+      deprecationReason: 'Use `stepType`, the same as an enum (agent is AGENT).',
+    }),
+    stepType: t.field({ type: StepType, description: 'What the step does.', resolve: (s) => asStatus(STEP_TYPES, s.type) }),
     status: t.field({ type: StepStatus, description: 'Lifecycle state.', resolve: (s) => s.status }),
     dependsOn: t.exposeStringList('dependsOn', { description: 'The steps it waits for, from the definition.' }),
     readyAt: t.expose('readyAt', {

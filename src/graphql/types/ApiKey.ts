@@ -2,6 +2,7 @@ import { type CreatedApiKey, createApiKeySchema } from '../../domain/api-keys.ts
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Role } from '../../domain/principal.ts';
 import { builder } from '../builder.ts';
+import { idArgs, idFrom, idInput } from '../input-shapes.ts';
 import { idOf } from '../ids.ts';
 
 /** A role as GraphQL spells it. */
@@ -72,6 +73,8 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const RevokeApiKeyInput = idInput('RevokeApiKeyInput', 'API key to revoke');
+
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreatedApiKeyRef,
@@ -83,8 +86,8 @@ builder.mutationFields((t) => ({
   revokeApiKey: t.field({
     type: ApiKeyRef,
     description: 'Revokes an API key (admins only): requests with it fail from now on. Revoking twice is harmless.',
-    errors: { types: [NotFoundError, ForbiddenError] },
-    args: { id: t.arg.id({ required: true, description: 'The key (its global id).' }) },
-    resolve: (_root, { id }, ctx) => ctx.services.apiKeys.revoke(ctx.principal, idOf('ApiKey', String(id))),
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    args: idArgs(t.arg, RevokeApiKeyInput, 'key (its global id)'),
+    resolve: (_root, args, ctx) => ctx.services.apiKeys.revoke(ctx.principal, idOf('ApiKey', idFrom(args))),
   }),
 }));

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../domain/errors.ts';
-import type { ParsedSchedule, ParseResult, ParseSource as Source, StepMatch } from '../../domain/parse/index.ts';
+import type { NodeForm, NodesDocument, ParsedSchedule, ParseResult, ParseSource as Source, StepMatch } from '../../domain/parse/index.ts';
 import { builder } from '../builder.ts';
+import { fromEither } from '../input-shapes.ts';
 import { DefinitionIssueRef } from './Workflow.ts';
 
 export const ParseSource = builder.enumType('ParseSource', {
@@ -54,7 +55,55 @@ const ParsedStepMatchRef = builder.objectRef<StepMatch>('ParsedStepMatch').imple
   }),
 });
 
-const ParsedWorkflowRef = builder.objectRef<ParseResult>('ParsedWorkflow').implement({
+const NODE_TYPES = ['integration', 'agent', 'condition', 'http', 'transform', 'delay', 'wait'] as const;
+type NodeType = (typeof NODE_TYPES)[number];
+
+export const WorkflowNodeType = builder.enumType('WorkflowNodeType', {
+  description: 'What a node of the /api/v2 nodes form does.',
+  values: {
+    INTEGRATION: { value: 'integration', description: 'Calls one of the available tools (an `agent` step naming the tool).' },
+    AGENT: { value: 'agent', description: 'Calls a registered agent.' },
+    CONDITION: { value: 'condition', description: 'Checks a field of its input (`config.field`, `operator`, `value`).' },
+    HTTP: { value: 'http', description: 'Calls an HTTP endpoint (`config` is the request).' },
+    TRANSFORM: { value: 'transform', description: 'Computes its output with `config.expression`.' },
+    DELAY: { value: 'delay', description: 'Waits `config.duration_ms`.' },
+    WAIT: { value: 'wait', description: 'Waits for a signal (`config.signal`).' },
+  } satisfies { [K in NodeType as Uppercase<K>]: { value: K; description: string } },
+});
+
+const WorkflowNodeRef = builder.objectRef<NodeForm>('WorkflowNode').implement({
+  description: 'One node of the /api/v2 nodes form.',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'The node (step) id.' }),
+    type: t.field({
+      type: WorkflowNodeType,
+      nullable: true,
+      description: 'What it does; null when the parsed step has a type Flowdeck does not know (`issues` then says so).',
+      resolve: (n) => ((NODE_TYPES as readonly string[]).includes(n.type) ? (n.type as NodeType) : null),
+    }),
+    name: t.exposeString('name', { nullable: true, description: 'Its display name (what the clause said).' }),
+    action: t.exposeString('action', {
+      nullable: true,
+      description: 'The tool or agent, for agent-like nodes; `check_<field>` for conditions.',
+    }),
+    inputFrom: t.stringList({
+      description: 'The nodes it follows (`input_from`, always as a list).',
+      resolve: (n) => (n.input_from === undefined ? [] : typeof n.input_from === 'string' ? [n.input_from] : n.input_from),
+    }),
+    config: t.expose('config', { type: 'JSON', description: 'Its settings, shaped by its type (see WorkflowNodeType).' }),
+  }),
+});
+
+const NodesDocumentRef = builder.objectRef<NodesDocument>('WorkflowNodesDocument').implement({
+  description: 'A workflow in the /api/v2 nodes form.',
+  fields: (t) => ({
+    nodes: t.field({ type: [WorkflowNodeRef], description: 'Its nodes, in step order.', resolve: (d) => d.nodes }),
+    inputs: t.expose('inputs', { type: 'JSON', description: 'Its declared inputs, as the form writes them.' }),
+    outputs: t.expose('outputs', { type: 'JSON', description: 'Its output mapping.' }),
+  }),
+});
+
+export const ParsedWorkflowRef = builder.objectRef<ParseResult>('ParsedWorkflow').implement({
   description:
     'A workflow read from a natural-language instruction. Nothing is saved: review it, then pass `definition` to createWorkflow (and `schedule` to a schedule).',
   fields: (t) => ({
@@ -62,12 +111,19 @@ const ParsedWorkflowRef = builder.objectRef<ParseResult>('ParsedWorkflow').imple
     description: t.exposeString('description', { description: 'What the workflow does, in words.' }),
     definition: t.expose('definition', {
       type: 'JSON',
-      description: 'The canonical definition (`{ steps, inputs, outputs }`), normalized when structurally sound.',
+      description:
+        'The canonical definition (`{ steps, inputs, outputs }`), normalized when structurally sound, as one document: what to review and post to createWorkflow. To show it, read the typed `steps` and `inputs`.',
     }),
     nodes: t.expose('nodes', {
       type: 'JSON',
       description:
         'The same workflow in the /api/v2 nodes form: `{ nodes: [{ id, type, action, input_from, config }], inputs, outputs }`; tools are `integration` nodes.',
+      deprecationReason: 'Use `nodesForm`, the same document typed (send `nodes` as is only to /api/v2).',
+    }),
+    nodesForm: t.field({
+      type: NodesDocumentRef,
+      description: 'The same workflow in the /api/v2 nodes form; tools are INTEGRATION nodes.',
+      resolve: (r) => r.nodes,
     }),
     schedule: t.field({
       type: ParsedScheduleRef,
@@ -108,6 +164,14 @@ const ParseContextInput = builder.inputType('ParseContextInput', {
   }),
 });
 
+const ParseWorkflowInput = builder.inputType('ParseWorkflowInput', {
+  description: 'An instruction to turn into a workflow.',
+  fields: (t) => ({
+    instruction: t.string({ required: true, description: 'What the workflow should do, in plain English (5 to 10 000 characters).' }),
+    context: t.field({ type: ParseContextInput, required: false, description: 'Available tools and the organization.' }),
+  }),
+});
+
 builder.mutationFields((t) => ({
   parseWorkflow: t.field({
     type: ParsedWorkflowRef,
@@ -115,9 +179,23 @@ builder.mutationFields((t) => ({
       'Turns a natural-language instruction into a workflow definition, schedule and confidence, matching actions to the available tools and the workspace’s agents, and validates it. Saves nothing. A mutation rather than a query because it is an action, not a read: it may call an external LLM (cost, latency, varying answers), so clients must not cache or re-fetch it automatically.',
     errors: { types: [ValidationError] },
     args: {
-      instruction: t.arg.string({ required: true, description: 'What the workflow should do, in plain English (5 to 10 000 characters).' }),
-      context: t.arg({ type: ParseContextInput, required: false, description: 'Available tools and the organization.' }),
+      input: t.arg({ type: ParseWorkflowInput, required: false, description: 'The instruction and its context.' }),
+      instruction: t.arg.string({
+        required: false,
+        deprecationReason: 'Use input.instruction.',
+        description: 'What the workflow should do, in plain English (5 to 10 000 characters).',
+      }),
+      context: t.arg({
+        type: ParseContextInput,
+        required: false,
+        deprecationReason: 'Use input.context.',
+        description: 'Available tools and the organization.',
+      }),
     },
-    resolve: (_root, args, ctx) => ctx.services.parse.parse(ctx.principal, { instruction: args.instruction, context: args.context }),
+    resolve: (_root, args, ctx) =>
+      ctx.services.parse.parse(ctx.principal, {
+        instruction: fromEither('input.instruction', 'instruction', args.input?.instruction, args.instruction),
+        context: args.input ? args.input.context : args.context,
+      }),
   }),
 }));

@@ -1,12 +1,15 @@
 // The Run type, `Query.run` and the `runUpdated` subscription; lists live in RunConnection.ts,
 // mutations in RunMutations.ts.
 import { NotFoundError } from '../../domain/errors.ts';
+import { readRunFailure } from '../../domain/failures.ts';
+import { runCapabilities } from '../../domain/run-capabilities.ts';
 import type { RunStatus as Status, RunTrigger as Trigger } from '../../domain/statuses.ts';
 import type { RUN_STATUSES, RUN_TRIGGERS } from '../../domain/statuses.ts';
 import { liveSource, liveValue } from '../live.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
 import { idOf } from '../ids.ts';
+import { RunErrorRef } from './RunError.ts';
 import { RunEventRef } from './RunEvent.ts';
 import { StepRunRef } from './StepRun.ts';
 
@@ -46,7 +49,18 @@ export const RunRef = builder.prismaNode('Run', {
       nullable: true,
       description: 'The outputs (output mapping, or terminal step outputs) once COMPLETED.',
     }),
-    error: t.expose('error', { type: 'JSON', nullable: true, description: 'Why it failed or was cancelled: `{message, stepId}`.' }),
+    error: t.expose('error', {
+      type: 'JSON',
+      nullable: true,
+      description: 'Why it failed or was cancelled: `{message, stepId}`.',
+      deprecationReason: 'Use `failure`, the same typed (with its kind).',
+    }),
+    failure: t.field({
+      type: RunErrorRef,
+      nullable: true,
+      description: 'Why it failed or was cancelled; null otherwise.',
+      resolve: (r) => readRunFailure(r.error, r.status),
+    }),
     triggeredBy: t.field({ type: RunTrigger, description: 'What started it.', resolve: (r) => r.triggeredBy as Trigger }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The key it was started with, if any.' }),
     conversationId: t.exposeString('conversationId', {
@@ -66,7 +80,8 @@ export const RunRef = builder.prismaNode('Run', {
     steps: t.field({
       type: [StepRunRef],
       description: 'Every step of the run, in definition order.',
-      resolve: (r, _args, ctx) => ctx.services.runs.steps(ctx.principal, r.id),
+      // Batched: a page of runs reads all their steps (and definitions) at once.
+      resolve: async (r, _args, ctx) => ctx.loaders.steps(r.id),
     }),
     events: t.connection(
       {
@@ -89,8 +104,46 @@ export const RunRef = builder.prismaNode('Run', {
       nullable: true,
       description: 'When it reached COMPLETED, FAILED or CANCELLED.',
     }),
+    durationMs: t.float({
+      nullable: true,
+      description:
+        'How long it ran: `completedAt - startedAt` in whole milliseconds, once it has finished (COMPLETED, FAILED or CANCELLED); null while it is PENDING or RUNNING (show `now - startedAt` yourself) and for a run cancelled before it started. A Float: runs can outlast the 24.8 days an Int holds.',
+      resolve: (r) => (r.completedAt && r.startedAt ? r.completedAt.getTime() - r.startedAt.getTime() : null),
+    }),
+    deadlineAt: t.expose('deadlineAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When it fails with a timeout if still unfinished (the workflow’s `timeoutSeconds`, from its creation or latest retry); null without a timeout.',
+    }),
+    canCancel: t.boolean({
+      description:
+        'Whether you may cancel it now (`cancelRun` would not refuse): it is PENDING or RUNNING and your role may change runs (editor or admin).',
+      resolve: (r, _args, ctx) => runCapabilities(ctx.principal, r.status as Status).cancel,
+    }),
+    canRetry: t.boolean({
+      description: 'Whether you may retry it now (`retryRun`): it is FAILED or CANCELLED and your role may change runs (editor or admin).',
+      resolve: (r, _args, ctx) => runCapabilities(ctx.principal, r.status as Status).retry,
+    }),
+    canRerun: t.boolean({
+      description:
+        'Whether you may re-run it from a step now (`rerunFromStep` with one of its steps): it has finished (COMPLETED, FAILED or CANCELLED) and your role may change runs (editor or admin).',
+      resolve: (r, _args, ctx) => runCapabilities(ctx.principal, r.status as Status).rerun,
+    }),
   }),
 });
+
+// Outside the type's own fields: a field of type Run inside RunRef's initializer cannot be typed.
+builder.objectField(RunRef, 'root', (t) =>
+  t.field({
+    type: RunRef,
+    nullable: false,
+    description:
+      'The first run of its lineage: the ancestor reached through `parent` until a run without one (this run itself when it has no parent).',
+    // Batched: one walk up every chain of a page at once.
+    resolve: async (r, _args, ctx) => (r.parentRunId ? ((await ctx.loaders.root.load(r.id)) ?? r) : r),
+  }),
+);
 
 builder.queryFields((t) => ({
   run: t.field({
@@ -105,13 +158,16 @@ builder.queryFields((t) => ({
 builder.subscriptionField('runUpdated', (t) =>
   t.field({
     type: RunRef,
-    description: 'The run’s current state (status, steps, outputs) now and each time it changes.',
+    description:
+      'The run’s current state (status, steps, outputs) now and after each state transition (a run or step status change, an attempt, an output); log lines (step.log events) do not fire it.',
     args: { runId: t.arg.id({ required: true, description: 'The run (global or database id).' }) },
     subscribe: async (_root, args, ctx) => {
       const run = await ctx.services.runs.get(ctx.principal, idOf('Run', String(args.runId)));
       return liveSource(async function* (signal) {
         yield run;
         for await (const event of ctx.streams.events(ctx.principal, run.id, run.lastEventSeq, signal)) {
+          // A log line changes nothing the Run type shows; a chatty agent must not flood caches.
+          if (event.type === 'step.log') continue;
           // One read per event for all of this run's subscribers; visibility was checked above.
           const now = await ctx.streams.runAt(run.id, event.seq);
           if (now) yield now;

@@ -1,10 +1,14 @@
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { MISSED_RUN_POLICIES, OVERLAP_POLICIES } from '../../domain/schemas/schedule.ts';
 import { type MissedRunPolicy as Missed, type OverlapPolicy as Overlap } from '../../domain/schemas/schedule.ts';
+import { BACKFILL_STATUSES, type BackfillStatus, TICK_STATUSES, type TickStatus } from '../../domain/schedule-statuses.ts';
+import { type TickReason, tickReasonOf } from '../../domain/schedule-tick-reasons.ts';
+import { asStatus } from '../../domain/statuses.ts';
 import { builder } from '../builder.ts';
+import { fromEither, idArgs, idFrom, idInput, lookupOf } from '../input-shapes.ts';
 import { connectionFields } from '../connections.ts';
 import { idOf } from '../ids.ts';
-import './Workflow.ts';
+import { WorkflowRefInput } from './Workflow.ts';
 
 export const MissedRunPolicy = builder.enumType('MissedRunPolicy', {
   description: 'What happens to ticks that passed while no Flowdeck process was running.',
@@ -25,14 +29,59 @@ export const OverlapPolicy = builder.enumType('OverlapPolicy', {
   } satisfies Record<(typeof OVERLAP_POLICIES)[number], unknown>,
 });
 
+export const ScheduleTickStatus = builder.enumType('ScheduleTickStatus', {
+  description: 'What came of one schedule tick.',
+  values: {
+    FIRED: { description: 'It started a run (or a backfill did, for its instant).' },
+    SKIPPED: { description: 'It started nothing: the overlap policy skipped it, or the workflow was not active (see `reason`).' },
+    BUFFERED: { description: 'Held by BUFFER_ONE until the active run finishes; it then fires.' },
+  } satisfies Record<TickStatus, unknown>,
+});
+
+export const BackfillJobStatus = builder.enumType('BackfillJobStatus', {
+  description: 'Progress of a backfill job.',
+  values: {
+    PENDING: { description: 'Requested; the scheduler has not handled a chunk yet.' },
+    RUNNING: { description: 'The scheduler is working through its ticks, a chunk at a time.' },
+    COMPLETED: { description: 'Every tick in the range was handled (run created, or skipped as already fired).' },
+  } satisfies Record<BackfillStatus, unknown>,
+});
+
+export const ScheduleSkipReason = builder.enumType('ScheduleSkipReason', {
+  description: 'Why a schedule tick started no run, waits, or was fired by a backfill rather than by the schedule.',
+  values: {
+    OVERLAP_ACTIVE_RUN: {
+      value: 'overlap_active_run',
+      description: 'SKIPPED: the overlap policy is SKIP and the previous run was still active.',
+    },
+    TICK_ALREADY_BUFFERED: {
+      value: 'tick_already_buffered',
+      description: 'SKIPPED: the overlap policy is BUFFER_ONE and another tick was already waiting.',
+    },
+    WAITING_FOR_ACTIVE_RUN: {
+      value: 'waiting_for_active_run',
+      description: 'BUFFERED: the overlap policy is BUFFER_ONE; it fires when the active run finishes.',
+    },
+    WORKFLOW_NOT_ACTIVE: { value: 'workflow_not_active', description: 'SKIPPED: the workflow was not ACTIVE when the tick came.' },
+    BACKFILL: { value: 'backfill', description: 'FIRED by a backfill job rather than by the schedule itself.' },
+  } satisfies { [K in TickReason as Uppercase<K>]: { value: K; description: string } },
+});
+
 const ScheduleTickRef = builder.prismaObject('ScheduleTick', {
   description: 'One fire time of a schedule and what came of it.',
   fields: (t) => ({
     tickAt: t.expose('tickAt', { type: 'DateTime', description: 'The instant the cron expression named.' }),
-    status: t.exposeString('status', {
-      description: 'FIRED (a run started), SKIPPED, or BUFFERED (waiting for the active run to finish).',
+    status: t.field({ type: ScheduleTickStatus, description: 'What came of it.', resolve: (k) => asStatus(TICK_STATUSES, k.status) }),
+    reason: t.exposeString('reason', {
+      nullable: true,
+      description: 'Why it did not start a run, or `backfill`, in words (`skipReason` is the same as an enum).',
     }),
-    reason: t.exposeString('reason', { nullable: true, description: 'Why it did not start a run, or `backfill`.' }),
+    skipReason: t.field({
+      type: ScheduleSkipReason,
+      nullable: true,
+      description: 'Why it did not start a run, is waiting, or was fired by a backfill; null when the schedule fired it.',
+      resolve: (k) => tickReasonOf(asStatus(TICK_STATUSES, k.status), k.reason),
+    }),
     run: t.relation('run', { nullable: true, description: 'The run it started.' }),
   }),
 });
@@ -87,7 +136,7 @@ const BackfillJobRef = builder.prismaNode('BackfillJob', {
     schedule: t.relation('schedule', { description: 'The schedule.' }),
     from: t.expose('fromAt', { type: 'DateTime', description: 'Start of the range (inclusive).' }),
     to: t.expose('toAt', { type: 'DateTime', description: 'End of the range (inclusive).' }),
-    status: t.exposeString('status', { description: 'PENDING, RUNNING or COMPLETED.' }),
+    status: t.field({ type: BackfillJobStatus, description: 'Its progress.', resolve: (j) => asStatus(BACKFILL_STATUSES, j.status) }),
     total: t.exposeInt('total', { description: 'Ticks in the range.' }),
     created: t.exposeInt('created', { description: 'Runs created so far.' }),
     skipped: t.exposeInt('skipped', { description: 'Ticks that had already fired, so were not run again.' }),
@@ -112,6 +161,15 @@ const SchedulePreviewRef = builder.objectRef<{ cronExpression: string; timezone:
 const ScheduleInput = builder.inputType('ScheduleInput', {
   description: 'Fields of a schedule. On update, omitted fields stay as they are.',
   fields: (t) => ({
+    workflow: t.field({
+      type: WorkflowRefInput,
+      required: false,
+      description: 'createSchedule: the workflow to run (required unless the deprecated workflowId/workflowKey arguments are given).',
+    }),
+    id: t.id({
+      required: false,
+      description: 'updateSchedule: the schedule to change (required unless the deprecated `id` argument is given).',
+    }),
     cronExpression: t.string({ required: false, description: '5-field cron expression (required on create).' }),
     timezone: t.string({ required: false, description: 'IANA timezone (default UTC).' }),
     inputs: t.field({ type: 'JSON', required: false, description: 'Input of every run (an object).' }),
@@ -177,66 +235,111 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const DeleteScheduleInput = idInput('DeleteScheduleInput', 'schedule to delete');
+
+const SetScheduleEnabledInput = builder.inputType('SetScheduleEnabledInput', {
+  description: 'A schedule, switched on or off.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The schedule (global or database id).' }),
+    enabled: t.boolean({ required: true, description: 'Whether it should fire.' }),
+  }),
+});
+
+const BackfillScheduleInput = builder.inputType('BackfillScheduleInput', {
+  description: 'A schedule and the range of past ticks to run.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The schedule (global or database id).' }),
+    from: t.field({ type: 'DateTime', required: true, description: 'Start of the range (inclusive).' }),
+    to: t.field({ type: 'DateTime', required: true, description: 'End of the range (inclusive, not in the future).' }),
+  }),
+});
+
 builder.mutationFields((t) => ({
   createSchedule: t.field({
     type: ScheduleRef,
-    description: 'Creates a schedule for a workflow. An invalid cron expression or timezone is a ValidationError naming the field.',
+    description:
+      'Creates a schedule for `input.workflow`. An invalid cron expression or timezone is a ValidationError naming the field. The workflowId/workflowKey arguments are deprecated.',
     errors: { types: [NotFoundError, ValidationError] },
     args: {
-      workflowId: t.arg.id({ required: false, description: 'The workflow, by id…' }),
-      workflowKey: t.arg.string({ required: false, description: '…or by key.' }),
-      input: t.arg({ type: ScheduleInput, required: true, description: 'The schedule.' }),
+      workflowId: t.arg.id({ required: false, deprecationReason: 'Use input.workflow: {id}.', description: 'The workflow, by id…' }),
+      workflowKey: t.arg.string({ required: false, deprecationReason: 'Use input.workflow: {key}.', description: '…or by key.' }),
+      input: t.arg({ type: ScheduleInput, required: true, description: 'The workflow and the schedule.' }),
     },
     resolve: (_root, args, ctx) => {
-      const lookup = args.workflowId
-        ? { id: idOf('Workflow', String(args.workflowId)) }
-        : args.workflowKey
-          ? { key: args.workflowKey }
-          : null;
-      if (!lookup) throw new ValidationError([{ path: 'workflowId', message: 'give either workflowId or workflowKey' }]);
-      return ctx.services.schedules.create(ctx.principal, lookup, {
-        ...args.input,
-        cronExpression: args.input.cronExpression ?? '',
+      const { workflow, id, ...fields } = args.input;
+      if (id) throw new ValidationError([{ path: 'input.id', message: 'a new schedule has no id yet; give input.workflow' }]);
+      const legacy = args.workflowId ? { id: args.workflowId } : args.workflowKey ? { key: args.workflowKey } : null;
+      const ref = fromEither('input.workflow', 'workflowId/workflowKey', workflow, legacy);
+      return ctx.services.schedules.create(ctx.principal, lookupOf('Workflow', 'key', ref), {
+        ...fields,
+        cronExpression: fields.cronExpression ?? '',
       } as never);
     },
   }),
   updateSchedule: t.field({
     type: ScheduleRef,
-    description: 'Changes a schedule; a new cron expression, timezone or re-enabling recomputes the next fire time.',
+    description:
+      'Changes a schedule; a new cron expression, timezone or re-enabling recomputes the next fire time. Name it by `input.id`; the `id` argument is deprecated.',
     errors: { types: [NotFoundError, ValidationError] },
     args: {
-      id: t.arg.id({ required: true, description: 'The schedule.' }),
-      input: t.arg({ type: ScheduleInput, required: true, description: 'The changes.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use input.id.', description: 'The schedule.' }),
+      input: t.arg({ type: ScheduleInput, required: true, description: 'The schedule and the changes.' }),
     },
-    resolve: (_root, args, ctx) => ctx.services.schedules.update(ctx.principal, idOf('Schedule', String(args.id)), args.input as never),
+    resolve: (_root, args, ctx) => {
+      const { workflow, id, ...changes } = args.input;
+      if (workflow) throw new ValidationError([{ path: 'input.workflow', message: 'a schedule cannot move to another workflow' }]);
+      const scheduleId = fromEither('input.id', 'id', id, args.id);
+      return ctx.services.schedules.update(ctx.principal, idOf('Schedule', String(scheduleId)), changes as never);
+    },
   }),
   setScheduleEnabled: t.field({
     type: ScheduleRef,
-    description: 'Enables or disables a schedule.',
-    errors: { types: [NotFoundError] },
+    description: 'Enables or disables a schedule. Give `input`; the separate arguments are deprecated.',
+    errors: { types: [NotFoundError, ValidationError] },
     args: {
-      id: t.arg.id({ required: true, description: 'The schedule.' }),
-      enabled: t.arg.boolean({ required: true, description: 'Whether it should fire.' }),
+      input: t.arg({ type: SetScheduleEnabledInput, required: false, description: 'The schedule and whether it should fire.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use input.id.', description: 'The schedule.' }),
+      enabled: t.arg.boolean({ required: false, deprecationReason: 'Use input.enabled.', description: 'Whether it should fire.' }),
     },
-    resolve: (_root, args, ctx) =>
-      ctx.services.schedules.update(ctx.principal, idOf('Schedule', String(args.id)), { enabled: args.enabled }),
+    resolve: (_root, args, ctx) => {
+      const id = fromEither('input.id', 'id', args.input?.id, args.id);
+      const enabled = fromEither('input.enabled', 'enabled', args.input?.enabled, args.enabled);
+      return ctx.services.schedules.update(ctx.principal, idOf('Schedule', String(id)), { enabled });
+    },
   }),
   deleteSchedule: t.field({
     type: ScheduleRef,
     description: 'Deletes a schedule; runs it started stay.',
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.id({ required: true, description: 'The schedule.' }) },
-    resolve: (_root, args, ctx) => ctx.services.schedules.remove(ctx.principal, idOf('Schedule', String(args.id))),
+    errors: { types: [NotFoundError, ValidationError] },
+    args: idArgs(t.arg, DeleteScheduleInput, 'schedule'),
+    resolve: (_root, args, ctx) => ctx.services.schedules.remove(ctx.principal, idOf('Schedule', idFrom(args))),
   }),
   backfillSchedule: t.field({
     type: BackfillJobRef,
-    description: 'Creates one run per tick of the schedule in [from, to] (ticks that already fired are skipped), as a tracked job.',
+    description:
+      'Creates one run per tick of the schedule in [from, to] (ticks that already fired are skipped), as a tracked job. Give `input`; the separate arguments are deprecated.',
     errors: { types: [NotFoundError, ValidationError] },
     args: {
-      id: t.arg.id({ required: true, description: 'The schedule.' }),
-      from: t.arg({ type: 'DateTime', required: true, description: 'Start of the range (inclusive).' }),
-      to: t.arg({ type: 'DateTime', required: true, description: 'End of the range (inclusive, not in the future).' }),
+      input: t.arg({ type: BackfillScheduleInput, required: false, description: 'The schedule and the range.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use input.id.', description: 'The schedule.' }),
+      from: t.arg({
+        type: 'DateTime',
+        required: false,
+        deprecationReason: 'Use input.from.',
+        description: 'Start of the range (inclusive).',
+      }),
+      to: t.arg({
+        type: 'DateTime',
+        required: false,
+        deprecationReason: 'Use input.to.',
+        description: 'End of the range (inclusive, not in the future).',
+      }),
     },
-    resolve: (_root, args, ctx) => ctx.services.schedules.backfill(ctx.principal, idOf('Schedule', String(args.id)), args.from, args.to),
+    resolve: (_root, args, ctx) => {
+      const id = fromEither('input.id', 'id', args.input?.id, args.id);
+      const from = fromEither('input.from', 'from', args.input?.from, args.from);
+      const to = fromEither('input.to', 'to', args.input?.to, args.to);
+      return ctx.services.schedules.backfill(ctx.principal, idOf('Schedule', String(id)), from, to);
+    },
   }),
 }));

@@ -1,6 +1,8 @@
 import type { AttemptStatus as Status } from '../../domain/statuses.ts';
 import type { ATTEMPT_STATUSES } from '../../domain/statuses.ts';
+import { readStepFailure } from '../../domain/failures.ts';
 import { builder } from '../builder.ts';
+import { StepErrorRef } from './StepError.ts';
 
 export const AttemptStatus = builder.enumType('AttemptStatus', {
   description: 'How one attempt at a step ended.',
@@ -27,6 +29,13 @@ export const StepAttemptRef = builder.prismaNode('StepAttempt', {
       type: 'JSON',
       nullable: true,
       description: 'Why it failed: `{message, kind, statusCode, body (truncated), retryable, attempt}`.',
+      deprecationReason: 'Use `failure`, the same typed.',
+    }),
+    failure: t.field({
+      type: StepErrorRef,
+      nullable: true,
+      description: 'Why it failed, or why it was interrupted; null when it succeeded, runs or was cancelled.',
+      resolve: (a) => readStepFailure(a.error, { attempt: a.attempt, interrupted: a.status === 'INTERRUPTED' }),
     }),
     statusCode: t.exposeInt('statusCode', { nullable: true, description: 'HTTP status the agent answered with, if any.' }),
     workerId: t.exposeString('workerId', { nullable: true, description: 'The worker process that ran it.' }),

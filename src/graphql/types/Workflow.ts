@@ -3,9 +3,11 @@ import type { Issue } from '../../domain/definition/validate.ts';
 import type { DefinitionCheck } from '../../domain/definitions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { WorkflowStatus as Status, WORKFLOW_STATUSES } from '../../domain/statuses.ts';
+import { pathSegments } from '../../domain/path-segments.ts';
 import { builder } from '../builder.ts';
+import { fromEither, idArgs, idFrom, idInput } from '../input-shapes.ts';
 import { connectionFields } from '../connections.ts';
-import { pageQuery, sameNames } from '../scalar-selection.ts';
+import { NODE_PATHS, pageQuery, sameNames } from '../scalar-selection.ts';
 import { idOf, isGlobalId } from '../ids.ts';
 import { OrderInput } from './ordering.ts';
 import { DefinitionFormat, WorkflowVersionRef } from './WorkflowVersion.ts';
@@ -48,7 +50,7 @@ export const WorkflowRef = builder.prismaNode('Workflow', {
             ctx.principal,
             w.id,
             args,
-            queryFromInfo({ context: ctx, info, typeName: 'WorkflowVersion', path: ['edges', 'node'] }),
+            queryFromInfo({ context: ctx, info, typeName: 'WorkflowVersion', paths: NODE_PATHS.map((path) => [...path]) }),
           ),
       },
       { name: 'WorkflowVersionConnection', description: 'A page of workflow versions.', fields: connectionFields('versions') },
@@ -72,18 +74,29 @@ export const DefinitionIssueRef = builder.objectRef<Issue>('DefinitionIssue').im
     path: t.exposeString('path', {
       description:
         'Where, e.g. `steps[1].dependsOn[0]` (empty for the whole document). Rule violations point into the canonical form the definition converts to (steps in definition order); problems met while converting a legacy shape point into the document as posted. `stepId` names the step either way.',
+      deprecationReason: 'Use `fieldPath`, the same location as a list of segments.',
+    }),
+    fieldPath: t.stringList({
+      description:
+        'Where, one segment per key or array index (indices as strings), e.g. `["steps", "1", "dependsOn", "0"]`; empty for the whole document. Points into the same document as `path`.',
+      resolve: (issue) => pathSegments(issue.path),
     }),
     stepId: t.exposeString('stepId', { nullable: true, description: 'The step concerned, when one is.' }),
     message: t.exposeString('message', { description: 'What is wrong, naming the step.' }),
   }),
 });
 
-const WorkflowValidationRef = builder.objectRef<DefinitionCheck>('WorkflowValidation').implement({
+export const WorkflowValidationRef = builder.objectRef<DefinitionCheck>('WorkflowValidation').implement({
   description: 'Outcome of validating a definition without saving it.',
   fields: (t) => ({
     valid: t.boolean({ description: 'True when there are no issues.', resolve: (c) => c.issues.length === 0 && c.definition !== null }),
     format: t.field({ type: DefinitionFormat, nullable: true, description: 'The shape detected or requested.', resolve: (c) => c.format }),
-    definition: t.expose('definition', { type: 'JSON', nullable: true, description: 'The canonical form, when valid.' }),
+    definition: t.expose('definition', {
+      type: 'JSON',
+      nullable: true,
+      description:
+        'The canonical form, when valid, as one document: what to post to createWorkflow or updateWorkflow. To show it, read the typed `steps` and `inputs`.',
+    }),
     issues: t.field({ type: [DefinitionIssueRef], description: 'Every problem found, all at once.', resolve: (c) => c.issues }),
   }),
 });
@@ -107,6 +120,10 @@ const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
 const UpdateWorkflowInput = builder.inputType('UpdateWorkflowInput', {
   description: 'Changes to a workflow. A definition that differs from the current one creates a new version; other fields change in place.',
   fields: (t) => ({
+    id: t.id({
+      required: false,
+      description: 'The workflow (global or database id); required unless the deprecated `id` argument is given.',
+    }),
     name: t.string({ required: false, description: 'New name.' }),
     description: t.string({ required: false, description: 'New description.' }),
     definition: t.field({ type: 'JSON', required: false, description: 'New definition, in any supported shape.' }),
@@ -142,6 +159,16 @@ const WORKFLOW_COLUMNS = sameNames(
   'deletedAt',
 );
 
+/** `@oneOf` reference to a workflow: exactly one of `id` or `key`. */
+export const WorkflowRefInput = builder.inputType('WorkflowRef', {
+  description: 'A workflow, named by exactly one of its id or its key.',
+  isOneOf: true,
+  fields: (t) => ({
+    id: t.id({ required: false, description: 'Global id, or a database id of the workflow.' }),
+    key: t.string({ required: false, description: 'Key of a live workflow.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
   workflows: t.connection(
     {
@@ -169,13 +196,18 @@ builder.queryFields((t) => ({
     description: 'One workflow, by id or by key.',
     errors: { types: [NotFoundError, ValidationError] },
     args: {
+      ref: t.arg({ type: WorkflowRefInput, required: false, description: 'The workflow, by id or by key.' }),
       id: t.arg.id({
         required: false,
+        deprecationReason: 'Use ref: {id}.',
         description: 'Global id, or a database id of the workflow or of any of its versions (the ids REST returns).',
       }),
-      key: t.arg.string({ required: false, description: 'Key of a live workflow.' }),
+      key: t.arg.string({ required: false, deprecationReason: 'Use ref: {key}.', description: 'Key of a live workflow.' }),
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, raw, ctx) => {
+      if (raw.ref && (raw.id || raw.key))
+        throw new ValidationError([{ path: 'ref', message: 'give ref or the deprecated id/key, not both' }]);
+      const args = raw.ref ?? raw;
       if (args.id) {
         const id = String(args.id);
         // A raw id may also be a version id: REST (seed 004) names workflows by their versions.
@@ -188,6 +220,17 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const ArchiveWorkflowInput = idInput('ArchiveWorkflowInput', 'workflow to archive');
+const DeleteWorkflowInput = idInput('DeleteWorkflowInput', 'workflow to delete');
+
+const ValidateWorkflowInput = builder.inputType('ValidateWorkflowInput', {
+  description: 'A definition to check against the workspace, without saving it.',
+  fields: (t) => ({
+    definition: t.field({ type: 'JSON', required: true, description: 'The definition, in any supported shape.' }),
+    format: t.field({ type: DefinitionFormat, required: false, description: 'Its shape (default AUTO).' }),
+  }),
+});
+
 builder.mutationFields((t) => ({
   createWorkflow: t.field({
     type: WorkflowRef,
@@ -198,35 +241,55 @@ builder.mutationFields((t) => ({
   }),
   updateWorkflow: t.field({
     type: WorkflowRef,
-    description: 'Changes a workflow. A changed definition makes a new immutable version; metadata edits do not.',
+    description:
+      'Changes a workflow. A changed definition makes a new immutable version; metadata edits do not. Name it by `input.id`; the `id` argument is deprecated.',
     errors: { types: [NotFoundError, ValidationError, ConflictError] },
     args: {
-      id: t.arg.id({ required: true, description: 'The workflow.' }),
-      input: t.arg({ type: UpdateWorkflowInput, required: true, description: 'The changes.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use input.id.', description: 'The workflow.' }),
+      input: t.arg({ type: UpdateWorkflowInput, required: true, description: 'The workflow and the changes.' }),
     },
-    resolve: (_root, { id, input }, ctx) => ctx.services.workflows.update(ctx.principal, idOf('Workflow', String(id)), input as never),
+    resolve: (_root, { id, input }, ctx) => {
+      const { id: inInput, ...changes } = input;
+      const workflowId = fromEither('input.id', 'id', inInput, id);
+      return ctx.services.workflows.update(ctx.principal, idOf('Workflow', String(workflowId)), changes as never);
+    },
   }),
   archiveWorkflow: t.field({
     type: WorkflowRef,
     description: 'Archives a workflow: readable, no longer executable.',
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.id({ required: true, description: 'The workflow.' }) },
-    resolve: (_root, { id }, ctx) => ctx.services.workflows.archive(ctx.principal, idOf('Workflow', String(id))),
+    errors: { types: [NotFoundError, ValidationError] },
+    args: idArgs(t.arg, ArchiveWorkflowInput, 'workflow'),
+    resolve: (_root, args, ctx) => ctx.services.workflows.archive(ctx.principal, idOf('Workflow', idFrom(args))),
   }),
   deleteWorkflow: t.field({
     type: WorkflowRef,
     description: 'Soft-deletes a workflow: readable by id with status DELETED; its name and key become free.',
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.id({ required: true, description: 'The workflow.' }) },
-    resolve: (_root, { id }, ctx) => ctx.services.workflows.remove(ctx.principal, idOf('Workflow', String(id))),
+    errors: { types: [NotFoundError, ValidationError] },
+    args: idArgs(t.arg, DeleteWorkflowInput, 'workflow'),
+    resolve: (_root, args, ctx) => ctx.services.workflows.remove(ctx.principal, idOf('Workflow', idFrom(args))),
   }),
   validateWorkflow: t.field({
     type: WorkflowValidationRef,
     description: 'Validates a definition against the workspace (agents included) without saving anything.',
     args: {
-      definition: t.arg({ type: 'JSON', required: true, description: 'The definition, in any supported shape.' }),
-      format: t.arg({ type: DefinitionFormat, required: false, description: 'Its shape (default AUTO).' }),
+      input: t.arg({ type: ValidateWorkflowInput, required: false, description: 'The definition and its shape.' }),
+      definition: t.arg({
+        type: 'JSON',
+        required: false,
+        deprecationReason: 'Use input.definition.',
+        description: 'The definition, in any supported shape.',
+      }),
+      format: t.arg({
+        type: DefinitionFormat,
+        required: false,
+        deprecationReason: 'Use input.format.',
+        description: 'Its shape (default AUTO).',
+      }),
     },
-    resolve: (_root, args, ctx) => ctx.services.workflows.validate(ctx.principal, args.definition, args.format ?? 'auto'),
+    resolve: (_root, args, ctx) => {
+      const definition = fromEither('input.definition', 'definition', args.input?.definition, args.definition);
+      const format = (args.input ? args.input.format : args.format) ?? 'auto';
+      return ctx.services.workflows.validate(ctx.principal, definition, format);
+    },
   }),
 }));

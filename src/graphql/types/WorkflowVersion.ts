@@ -1,5 +1,8 @@
+import { stepsOf, storedDefinition } from '../../domain/definition-view.ts';
 import type { SourceFormat } from '../../domain/definitions.ts';
 import { builder } from '../builder.ts';
+import { InputDeclarationRef } from './InputDeclaration.ts';
+import { StepDefinitionRef } from './StepDefinition.ts';
 
 /** The shapes a definition can be posted in (each dialect's shape, or the canonical one). */
 export const DefinitionFormat = builder.enumType('DefinitionFormat', {
@@ -30,7 +33,21 @@ export const WorkflowVersionRef = builder.prismaNode('WorkflowVersion', {
   fields: (t) => ({
     version: t.exposeInt('version', { description: 'Version number: 1 for the first, increasing by one per definition change.' }),
     label: t.exposeString('label', { nullable: true, description: 'Optional semantic version label, e.g. `1.2.0`.' }),
-    definition: t.expose('definition', { type: 'JSON', description: 'The canonical definition: steps, declared inputs, outputs.' }),
+    definition: t.expose('definition', {
+      type: 'JSON',
+      description:
+        'The canonical definition (steps, declared inputs, outputs) as one document: what an editor loads and posts back to updateWorkflow. To show it, read the typed `steps` and `inputs`.',
+    }),
+    steps: t.field({
+      type: [StepDefinitionRef],
+      description: 'Its steps, typed, in definition order: enough to draw the DAG and a step table.',
+      resolve: (v) => stepsOf(storedDefinition(v.definition)),
+    }),
+    inputs: t.field({
+      type: [InputDeclarationRef],
+      description: 'Its declared inputs, typed, in definition order.',
+      resolve: (v) => [...storedDefinition(v.definition).inputs],
+    }),
     sourceFormat: t.field({
       type: DefinitionFormat,
       description: 'The shape the definition was posted in.',
