@@ -108,7 +108,7 @@ const QUERY_LOOKUPS: Record<string, (w: World, template: string) => string> = {
   workflow_definition_id: (w) => w.workflow.versions[0]?.db ?? '',
   conversation_id: (w) => w.conversationId,
   name: (w, template) => (template.includes('agents') ? w.agent.name : w.workflow.name),
-  workspace_id: (w) => w.secondWorkspace.id,
+  workspace_id: (w) => w.secondWorkspace.db,
   workspace_slug: (w) => w.secondWorkspace.slug,
 };
 /** Query parameters that look like ids but name nothing of a tenant's. */
@@ -354,10 +354,13 @@ describe("tenant B with tenant A's ids, through every REST route", () => {
 
 describe("tenant B naming tenant A's workspace", () => {
   const namings: [(w: World) => Record<string, string>, 'header' | 'query'][] = [
-    [(w) => ({ 'x-workspace-id': w.defaultWorkspace.id }), 'header'],
-    [(w) => ({ 'x-workspace-id': w.secondWorkspace.id }), 'header'],
+    [(w) => ({ 'x-workspace-id': w.defaultWorkspace.db }), 'header'],
+    [(w) => ({ 'x-workspace-id': w.secondWorkspace.db }), 'header'],
+    // X-Workspace-Id also takes the global id GraphQL gives a workspace.
+    [(w) => ({ 'x-workspace-id': w.defaultWorkspace.global }), 'header'],
+    [(w) => ({ 'x-workspace-id': w.secondWorkspace.global }), 'header'],
     [(w) => ({ 'x-workspace-slug': w.secondWorkspace.slug }), 'header'],
-    [(w) => ({ workspace_id: w.secondWorkspace.id }), 'query'],
+    [(w) => ({ workspace_id: w.secondWorkspace.db }), 'query'],
   ];
 
   it.each(named(routes.filter((r) => !PUBLIC.has(r.template) && r.template !== '/metrics')))(

@@ -176,9 +176,12 @@ describe.each(Object.keys(transports))('over %s', (name) => {
     const [testCase] = casesOf(root.field, f.a);
     if (!testCase) throw new Error(`no case for ${root.field.name}`);
     const ends: unknown[] = [];
+    // X-Workspace-Id takes a workspace's global id and its database id: each of A's is refused as a ghost's.
     for (const [workspace, world] of [
-      [f.a.secondWorkspace.id, f.a],
-      [f.ghost.secondWorkspace.id, f.ghost],
+      [f.a.secondWorkspace.global, f.a],
+      [f.ghost.secondWorkspace.global, f.ghost],
+      [f.a.secondWorkspace.db, f.a],
+      [f.ghost.secondWorkspace.db, f.ghost],
     ] as const) {
       const transport = open({ authorization: `Bearer ${f.tokenB}`, 'x-workspace-id': workspace });
       try {
@@ -194,6 +197,7 @@ describe.each(Object.keys(transports))('over %s', (name) => {
     }
     expect(JSON.stringify(ends[0])).toMatch(/WORKSPACE_NOT_FOUND|not found|responded with 400/i);
     expect(ends[0]).toEqual(ends[1]);
+    expect(ends[2]).toEqual(ends[3]);
   });
 });
 

@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateAgentDocument, CreateWorkflowDocument, CreateWorkspaceDocument, ExecuteWorkflowDocument } from '../../sdk/gql/graphql.ts';
 import { expectMember } from '../support/flows.ts';
-import { casesOf, documentOf, notFoundShape, type RootField, rootFields } from '../support/isolation-graphql.ts';
-import { leaked, normalize, stringsIn } from '../support/tenant-answers.ts';
+import { casesOf, documentOf, type RootField, rootFields } from '../support/isolation-graphql.ts';
+import { leaked, normalize, notFoundShape, stringsIn } from '../support/tenant-answers.ts';
 import { A_MARK, startTenants, type Tenants, TENANT_A, type World } from '../support/tenants.ts';
 import { mintToken } from '../support/auth.ts';
 
@@ -145,10 +145,29 @@ describe("tenant B with tenant A's ids, through every query and mutation", () =>
   });
 });
 
+describe('worker pools (`workers`): infrastructure, not tenant data', () => {
+  // `workers` names nothing of a tenant's (no arguments; the table asks it once, "nothing of
+  // A", and searches the answer for A's data). Pools are shared by every tenant and carry no
+  // tenant's runs or counts, so every tenant's admin reads the same list: A's activity cannot
+  // show in it.
+  it('reads the same for A and B, and holds nothing of A', async () => {
+    const query = `{ workers { __typename ... on QueryWorkersSuccess { data { workerId concurrency startedAt expiresAt alive } } } }`;
+    const asA = await post(query, {}, { authorization: `Bearer ${f.tokenA}` });
+    const asBAnswer = await post(query, {}, asB());
+    const pools = (asA.body.data?.workers as { data?: unknown[] } | undefined)?.data;
+    expect(pools?.length, asA.text).toBeGreaterThan(0);
+    expect(leaked(asBAnswer.text, secrets, []), asBAnswer.text).toEqual([]);
+    expect(normalize(asBAnswer.body, [])).toEqual(normalize(asA.body, []));
+  });
+});
+
 describe("tenant B naming tenant A's workspace", () => {
+  // X-Workspace-Id takes a workspace's global id and its database id.
   const workspaceHeaders = (w: World): Record<string, string>[] => [
-    { 'x-workspace-id': w.defaultWorkspace.id },
-    { 'x-workspace-id': w.secondWorkspace.id },
+    { 'x-workspace-id': w.defaultWorkspace.global },
+    { 'x-workspace-id': w.defaultWorkspace.db },
+    { 'x-workspace-id': w.secondWorkspace.global },
+    { 'x-workspace-id': w.secondWorkspace.db },
     { 'x-workspace-slug': w.secondWorkspace.slug },
   ];
 

@@ -6,6 +6,8 @@
 import {
   type GraphQLArgument,
   type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLInputObjectType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   getNamedType,
@@ -17,9 +19,21 @@ import {
   isScalarType,
   isUnionType,
 } from 'graphql';
-import { isGlobalId } from '../../src/graphql/ids.ts';
 import { schema } from '../../src/graphql/schema.ts';
-import type { Ref, World } from './tenants.ts';
+import {
+  ARGS,
+  entityOf,
+  everyGlobalId,
+  FILTERS,
+  idForms,
+  INPUTS,
+  LOOKUPS,
+  own,
+  TEMPLATE_ID,
+  type Value,
+  VARIANTS,
+} from './isolation-table.ts';
+import type { World } from './tenants.ts';
 
 /** A root operation type. */
 export type OperationKind = 'query' | 'mutation' | 'subscription';
@@ -40,159 +54,133 @@ export function rootFields(kinds: readonly OperationKind[] = ['query', 'mutation
   return kinds.flatMap((kind) => Object.values(roots[kind]?.getFields() ?? {}).map((field) => ({ kind, field })));
 }
 
-/** A value of the table: how to make it from a world, and whether it carries tenant A's data. */
-interface Value {
-  fromA: boolean;
-  make(w: World, nonce: string): unknown;
-}
-const own = (make: (nonce: string) => unknown): Value => ({ fromA: false, make: (_w, nonce) => make(nonce) });
-const ofA = (make: (w: World, nonce: string) => unknown): Value => ({ fromA: true, make });
-
-/** The objects of each kind a lookup is tried with, in a world (A's, or its ghost). */
-export const VARIANTS: Record<string, (w: World) => Ref[]> = {
-  Run: (w) => [w.waitingRun, w.completedRun, w.failedRun, w.cancelledRun],
-  // Workflows are also named by the database id of any of their versions.
-  Workflow: (w) => [
-    w.workflow,
-    w.transformWorkflow,
-    w.agentWorkflow,
-    w.templateWorkflow,
-    w.secondWorkspaceWorkflow,
-    ...w.workflow.versions.map((v) => ({ global: v.db, db: v.db })),
-  ],
-  WorkflowVersion: (w) => w.workflow.versions,
-  Agent: (w) => [w.agent],
-  Schedule: (w) => [w.schedule],
-  BackfillJob: (w) => [w.backfill],
-  ApiKey: (w) => [w.apiKey],
-  Workspace: (w) => [
-    { global: w.defaultWorkspace.id, db: w.defaultWorkspace.id },
-    { global: w.secondWorkspace.id, db: w.secondWorkspace.id },
-  ],
-  StepRun: (w) => [w.stepRun],
-  StepAttempt: (w) => [w.stepAttempt],
-  RunEvent: (w) => [w.runEvent],
-};
-
-/** Every global id of a world (for `node` / `nodes`). */
-function everyGlobalId(w: World): string[] {
-  const ids = Object.values(VARIANTS).flatMap((variants) => variants(w).map((r) => r.global));
-  return [...new Set(ids.filter(isGlobalId))];
-}
-
-/** Both id forms of each variant (global, then database), without repeats. */
-function idForms(refs: Ref[]): string[] {
-  return [...new Set(refs.flatMap((r) => [r.global, r.db]))];
-}
-
-/** Built-in templates are not tenant data: anyone may read and instantiate them. */
-const TEMPLATE_ID = 'sequential';
+/** An argument, or a field of an input object: what the table fills. */
+type Slot = GraphQLArgument | GraphQLInputField;
 
 /**
- * The entity a field's `id` argument names, from the field's name: the longest entity name it
- * contains (`backfillSchedule` → Schedule, `backfillJob` → BackfillJob, `checkAgentHealth` → Agent).
+ * Lookups: arguments (or fields of input objects, `owner` being the input type) that name an
+ * object, and every way tenant A's objects can be named in them.
  */
-export function entityOf(fieldName: string): string | null {
-  const name = fieldName.charAt(0).toUpperCase() + fieldName.slice(1);
-  const entities = [...Object.keys(VARIANTS), 'WorkflowTemplate'].sort((a, b) => b.length - a.length);
-  return entities.find((entity) => name.includes(entity)) ?? null;
-}
-
-/** Lookups: arguments that name an object, and every way tenant A's objects can be named in them. */
-function lookupOf(fieldName: string, arg: GraphQLArgument): ((w: World) => unknown[]) | 'builtin' | null {
-  const named = getNamedType(arg.type).name;
-  if (arg.name === 'ids') return (w) => [everyGlobalId(w)];
-  if (arg.name === 'key' || arg.name === 'workflowKey') {
+function lookupOf(fieldName: string, owner: string | null, slot: Slot): ((w: World) => unknown[]) | 'builtin' | null {
+  const named = getNamedType(slot.type).name;
+  const listed = LOOKUPS[`${fieldName}.${slot.name}`];
+  if (listed) return listed;
+  // An input type names its object (`CancelRunInput`, `WorkflowRef`, `RunSelection`); an argument, its field.
+  const ownerEntity = owner ? entityOf(owner.replace(/Input$/, '')) : null;
+  if (slot.name === 'ids') {
+    const variants = ownerEntity ? VARIANTS[ownerEntity] : undefined;
+    return variants ? (w) => [idForms(variants(w)), everyGlobalId(w)] : (w) => [everyGlobalId(w)];
+  }
+  // Keys and names name an object as an argument or in a reference (`WorkflowRef`, `AgentRef`);
+  // in an input that creates one (`CreateWorkflowInput.key`) they are the new object's own.
+  const naming = !owner || owner.endsWith('Ref');
+  if (naming && (slot.name === 'key' || slot.name === 'workflowKey')) {
     return (w) => [w.workflow.key, w.transformWorkflow.key, w.agentWorkflow.key, w.secondWorkspaceWorkflow.key];
   }
   let entity: string | null;
-  if (arg.name === 'id') {
+  if (slot.name === 'id') {
     if (fieldName === 'node') return (w) => [...everyGlobalId(w), ...idForms(VARIANTS.Run?.(w) ?? [])];
-    entity = entityOf(fieldName);
-    if (!entity) throw new Error(`add ${fieldName}(id) to the isolation table: no entity name in the field name`);
-  } else if (arg.name === 'name' && entityOf(fieldName) === 'Agent') {
+    entity = ownerEntity ?? entityOf(fieldName);
+    if (!entity) throw new Error(`add ${fieldName}(${owner ? `${owner}.` : ''}id) to the isolation table: no entity name in the names`);
+  } else if (slot.name === 'name' && naming && (ownerEntity ?? entityOf(fieldName)) === 'Agent') {
     return (w) => [w.agent.name];
-  } else if (named === 'ID' && /Id$/.test(arg.name)) {
-    const prefix = arg.name.slice(0, -2);
+  } else if (named === 'ID' && /Id$/.test(slot.name)) {
+    const prefix = slot.name.slice(0, -2);
     entity = prefix === 'template' ? 'WorkflowTemplate' : prefix.charAt(0).toUpperCase() + prefix.slice(1);
   } else {
     return null;
   }
   if (entity === 'WorkflowTemplate') return 'builtin';
   const variants = VARIANTS[entity];
-  if (!variants) throw new Error(`add ${fieldName}(${arg.name}) to the isolation table: no variants of ${entity}`);
+  if (!variants) throw new Error(`add ${fieldName}(${slot.name}) to the isolation table: no variants of ${entity}`);
   return (w) => idForms(variants(w));
 }
 
-/**
- * Plain arguments, by `field.arg` then by argument name: A's strings that are not lookups
- * (a step id, an idempotency key) and what required arguments need to be valid.
- */
-const ARGS: Record<string, Value> = {
-  'rerunFromStep.stepId': own(() => 'only'),
-  'signalRun.stepId': ofA((w) => w.waitingStep),
-  'signalRun.payload': own(() => ({ approved: true })),
-  'rerunFromStep.inputPatch': own(() => ({ hijacked: true })),
-  'cancelRun.reason': own(() => 'cancelled by tenant B'),
-  'executeWorkflow.idempotencyKey': ofA((w) => w.idempotencyKey),
-  'executeWorkflow.conversationId': ofA((w) => w.conversationId),
-  'executeWorkflow.userId': ofA((w) => w.endUserId),
-  'executeWorkflow.input': own(() => ({ from: 'tenant B' })),
-  'setScheduleEnabled.enabled': own(() => true),
-  'backfillSchedule.from': own(() => '2024-01-01T00:00:00Z'),
-  'backfillSchedule.to': own(() => '2024-12-31T00:00:00Z'),
-  'previewSchedule.cronExpression': own(() => '0 9 * * 1'),
-  // The parser and validation match steps against the workspace's agents: A's must not count.
-  'parseWorkflow.instruction': ofA((w) => `Every Monday at 9am ask ${w.agent.name} for the sales report and email it`),
-  'validateWorkflow.definition': ofA((w) => ({ steps: [{ id: 'call', type: 'agent', agent: w.agent.name }] })),
-};
-
-/** Inputs by input type name: minimal valid values (B's own names, A's names where a lookup hides). */
-const INPUTS: Record<string, Value> = {
-  CreateAgentInput: own((nonce) => ({ name: `zq-beta-agent-${nonce}`, url: 'http://127.0.0.1:9/zq-beta' })),
-  UpdateAgentInput: own(() => ({ description: 'changed by tenant B', status: 'INACTIVE', url: 'http://127.0.0.1:9/hijacked' })),
-  // A definition calling A's agent: validation must report it missing, as for an agent that never existed.
-  CreateWorkflowInput: ofA((w, nonce) => ({
-    name: `zq-beta-workflow-${nonce}`,
-    definition: { steps: [{ id: 'call', type: 'agent', agent: w.agent.name }] },
-  })),
-  UpdateWorkflowInput: own(() => ({
-    description: 'changed by tenant B',
-    definition: { steps: [{ id: 'only', type: 'transform', expression: '"hijacked"' }] },
-    status: 'INACTIVE',
-  })),
-  // A's workspace slug: refused exactly like a slug no tenant has.
-  CreateApiKeyInput: ofA((w, nonce) => ({ name: `zq-beta-key-${nonce}`, role: 'ADMIN', workspace: w.secondWorkspace.slug })),
-  CreateWorkspaceInput: own((nonce) => ({ name: `zq-beta workspace ${nonce}`, slug: `zq-beta-${nonce}` })),
-  UpdateWorkspaceInput: own(() => ({ name: 'renamed by tenant B', retentionDays: 1 })),
-  ScheduleInput: own(() => ({ cronExpression: '* * * * *', enabled: true, inputs: { from: 'tenant B' } })),
-  InstantiateTemplateInput: own((nonce) => ({ name: `zq-beta-template-${nonce}` })),
-};
-
-/** Optional filter inputs worth setting to A's values: a list filtered by A's id must come back empty. */
-const FILTERS: Record<string, Value> = {
-  RunFilter: ofA((w) => ({ workflowId: w.workflow.global })),
-  AgentFilter: ofA((w) => ({ nameContains: w.agent.name })),
-  WorkflowFilter: ofA((w) => ({ nameContains: w.workflow.name })),
-};
-
-/** Whether an argument must be given. */
-function required(arg: GraphQLArgument): boolean {
-  return isNonNullType(arg.type) && arg.defaultValue === undefined;
+/** Whether an argument (or input field) must be given. */
+function required(slot: Slot): boolean {
+  return isNonNullType(slot.type) && slot.defaultValue === undefined;
 }
 
 /** A required argument's value: from ARGS, else from INPUTS by its input type. */
-function requiredValue(fieldName: string, arg: GraphQLArgument): Value {
-  const byArg = ARGS[`${fieldName}.${arg.name}`];
+function requiredValue(fieldName: string, slot: Slot): Value {
+  const byArg = ARGS[`${fieldName}.${slot.name}`];
   if (byArg) return byArg;
-  const named = getNamedType(arg.type);
+  const named = getNamedType(slot.type);
   if (isInputObjectType(named)) {
     const input = INPUTS[named.name];
-    if (!input) throw new Error(`add the input ${named.name} (of ${fieldName}.${arg.name}) to the isolation table (INPUTS)`);
+    if (!input) throw new Error(`add the input ${named.name} (of ${fieldName}.${slot.name}) to the isolation table (INPUTS)`);
     return input;
   }
   if (isEnumType(named)) return own(() => named.getValues()[0]?.value);
-  throw new Error(`add ${fieldName}(${arg.name}: ${String(arg.type)}) to the isolation table (ARGS)`);
+  throw new Error(`add ${fieldName}(${slot.name}: ${String(slot.type)}) to the isolation table (ARGS)`);
+}
+
+/** A value at a path of the variables (`['input', 'id']`). */
+interface Placed {
+  path: string[];
+  value: Value;
+}
+/** A lookup at a path of the variables: every way of naming A's objects there. */
+interface Lookup {
+  path: string[];
+  required: boolean;
+  values: (w: World) => unknown[];
+}
+/** What one shape of a field's arguments is filled with. */
+interface Plan {
+  fixed: Placed[];
+  lookups: Lookup[];
+  filters: Placed[];
+}
+
+/**
+ * The alternatives of a `@oneOf` input (`WorkflowRef`: by id or by key; `RunSelection`: by ids
+ * or by filter), each a lookup of A's: one object per way of naming A's objects.
+ */
+function oneOfValues(fieldName: string, type: GraphQLInputObjectType): (w: World) => unknown[] {
+  const alternatives = Object.values(type.getFields()).flatMap((inner) => {
+    const lookup = lookupOf(fieldName, type.name, inner);
+    if (lookup === 'builtin') return [() => [{ [inner.name]: TEMPLATE_ID }]];
+    if (lookup) return [(w: World) => lookup(w).map((value) => ({ [inner.name]: value }))];
+    const filter = FILTERS[getNamedType(inner.type).name];
+    return filter ? [(w: World) => [{ [inner.name]: filter.make(w, '') }]] : [];
+  });
+  if (alternatives.length === 0) throw new Error(`add the @oneOf input ${type.name} (of ${fieldName}) to the isolation table`);
+  return (w) => alternatives.flatMap((values) => values(w));
+}
+
+/**
+ * The table's plan for arguments (or the fields of an input object at `path`): lookups of A's
+ * objects, filters, and fixed values. Inside an input the table has a whole value for
+ * (`fill` false), only lookups and listed fields are added to it.
+ */
+function planOf(fieldName: string, slots: readonly Slot[], owner: string | null, path: string[], fill: boolean): Plan {
+  const plan: Plan = { fixed: [], lookups: [], filters: [] };
+  for (const slot of slots) {
+    const at = [...path, slot.name];
+    const named = getNamedType(slot.type);
+    const lookup = lookupOf(fieldName, owner, slot);
+    if (lookup === 'builtin') plan.fixed.push({ path: at, value: own(() => TEMPLATE_ID) });
+    else if (lookup) plan.lookups.push({ path: at, required: required(slot), values: lookup });
+    else if (ARGS[`${fieldName}.${slot.name}`]) plan.fixed.push({ path: at, value: ARGS[`${fieldName}.${slot.name}`] as Value });
+    else if (isInputObjectType(named) && named.isOneOf) {
+      plan.lookups.push({ path: at, required: required(slot), values: oneOfValues(fieldName, named) });
+    } else if (isInputObjectType(named) && FILTERS[named.name] && !required(slot)) {
+      plan.filters.push({ path: at, value: FILTERS[named.name] as Value });
+    } else if (isInputObjectType(named)) {
+      const whole = INPUTS[named.name];
+      const inner = planOf(fieldName, Object.values(named.getFields()), named.name, at, fill && !whole);
+      const used = inner.lookups.length > 0 || inner.fixed.length > 0;
+      if (whole && (required(slot) || used)) plan.fixed.push({ path: at, value: whole });
+      else if (!whole && required(slot) && !fill) plan.fixed.push({ path: at, value: requiredValue(fieldName, slot) });
+      if (fill || whole || used) {
+        plan.fixed.push(...inner.fixed);
+        plan.lookups.push(...inner.lookups);
+        plan.filters.push(...inner.filters);
+      }
+    } else if (required(slot) && fill) plan.fixed.push({ path: at, value: requiredValue(fieldName, slot) });
+  }
+  return plan;
 }
 
 /** One request of the table: variables from a world, and whether they carry A's data. */
@@ -205,65 +193,86 @@ export interface Case {
   variables: (w: World, nonce: string) => Record<string, unknown>;
 }
 
-/**
- * The requests tenant B makes for a root field: one per way of naming each of A's objects in
- * each lookup argument, one per filter set to A's values, and one naming nothing of A's (lists,
- * creations). Throws "add … to the isolation table" for an argument the table cannot fill.
- */
-export function casesOf(field: GraphQLField<unknown, unknown>, world: World): Case[] {
-  const base: [string, Value][] = [];
-  const lookups: { arg: GraphQLArgument; values: (w: World) => unknown[] }[] = [];
-  const filters: [string, Value][] = [];
-  for (const arg of field.args) {
-    const lookup = lookupOf(field.name, arg);
-    if (lookup === 'builtin') base.push([arg.name, own(() => TEMPLATE_ID)]);
-    else if (lookup) lookups.push({ arg, values: lookup });
-    else if (ARGS[`${field.name}.${arg.name}`]) base.push([arg.name, ARGS[`${field.name}.${arg.name}`] as Value]);
-    else if (required(arg)) base.push([arg.name, requiredValue(field.name, arg)]);
-    else {
-      const named = getNamedType(arg.type);
-      const filter = isInputObjectType(named) ? FILTERS[named.name] : undefined;
-      if (filter) filters.push([arg.name, filter]);
-    }
+/** Sets `value` at `path` inside `target`, making the objects on the way. */
+function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
   }
-  const make = (w: World, nonce: string, extra: Record<string, unknown>) => ({
-    ...Object.fromEntries(base.map(([name, value]) => [name, value.make(w, nonce)])),
-    ...extra,
-  });
-  const baseFromA = base.some(([, value]) => value.fromA);
+  node[path[path.length - 1] as string] = value;
+}
+
+/** The cases of one shape of a field's arguments (`prefix` names the shape in labels). */
+function casesOfPlan(plan: Plan, world: World, prefix: string): Case[] {
+  // Whole inputs first, then what goes inside them.
+  const fixed = [...plan.fixed].sort((x, y) => x.path.length - y.path.length);
+  const make = (w: World, nonce: string, extra: [string[], unknown][]) => {
+    const variables: Record<string, unknown> = {};
+    for (const { path, value } of fixed) setAt(variables, path, structuredClone(value.make(w, nonce)));
+    for (const [path, value] of extra) setAt(variables, path, structuredClone(value));
+    return variables;
+  };
+  const baseFromA = fixed.some(({ value }) => value.fromA);
+  const show = (path: string[], value: unknown) =>
+    `${prefix}${path.join('.')}=${(typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 60)}`;
   const cases: Case[] = [];
-  const requiredLookups = lookups.filter((l) => required(l.arg));
-  // Required lookups are set together; optional ones are alternatives ("by id… or by key"), one at a time.
-  const groups = requiredLookups.length > 0 ? [requiredLookups] : lookups.map((l) => [l]);
-  for (const group of groups) {
-    const count = group[0]?.values(world).length ?? 0;
-    for (let index = 0; index < count; index++) {
-      const label = group.map((l) => `${l.arg.name}=${String(l.values(world)[index]).slice(0, 60)}`).join(', ');
-      cases.push({
-        label,
-        fromA: true,
-        lookup: true,
-        variables: (w, nonce) => make(w, nonce, Object.fromEntries(group.map((l) => [l.arg.name, l.values(w)[index]]))),
-      });
-    }
-  }
-  for (const [name, filter] of filters) {
+  const add = (picks: { lookup: Lookup; index: number }[], filter?: Placed) => {
+    const pick = (w: World): [string[], unknown][] => [
+      ...picks.map(({ lookup, index }): [string[], unknown] => {
+        const values = lookup.values(w);
+        return [lookup.path, values[index % values.length]];
+      }),
+      ...(filter ? [[filter.path, filter.value.make(w, '')] as [string[], unknown]] : []),
+    ];
+    const label = pick(world)
+      .map(([path, value]) => show(path, value))
+      .join(', ');
     cases.push({
-      label: `${name} of A`,
+      label,
       fromA: true,
       lookup: true,
-      variables: (w, nonce) => make(w, nonce, { [name]: filter.make(w, nonce) }),
+      variables: (w, nonce) => make(w, nonce, pick(w)),
     });
+  };
+  const requiredLookups = plan.lookups.filter((l) => l.required);
+  const optional = plan.lookups.filter((l) => !l.required);
+  // Required lookups are set together; optional ones are alternatives ("by id… or by key"), one
+  // at a time, beside the first of the required ones.
+  const first = requiredLookups.map((lookup) => ({ lookup, index: 0 }));
+  const count = requiredLookups[0]?.values(world).length ?? 0;
+  for (let index = 0; index < count; index++) add(requiredLookups.map((lookup) => ({ lookup, index })));
+  for (const lookup of optional) {
+    for (let index = 0; index < lookup.values(world).length; index++) add([...first, { lookup, index }]);
   }
+  for (const filter of plan.filters) add(first, filter);
   if (requiredLookups.length === 0) {
     cases.push({
-      label: baseFromA ? "A's names in the input" : 'nothing of A',
+      label: `${prefix}${baseFromA ? "A's names in the input" : 'nothing of A'}`,
       fromA: baseFromA,
       lookup: false,
-      variables: (w, nonce) => make(w, nonce, {}),
+      variables: (w, nonce) => make(w, nonce, []),
     });
   }
   return cases;
+}
+
+/**
+ * The requests tenant B makes for a root field: one per way of naming each of A's objects in
+ * each lookup (an argument, or a field of its `input`), one per filter set to A's values, and
+ * one naming nothing of A's (lists, creations). A field with deprecated arguments is asked in
+ * both shapes: its current arguments (the `input` object), and the deprecated ones beside what
+ * is still required. Throws "add … to the isolation table" for an argument the table cannot fill.
+ */
+export function casesOf(field: GraphQLField<unknown, unknown>, world: World): Case[] {
+  const current = field.args.filter((arg) => !arg.deprecationReason);
+  const deprecated = field.args.filter((arg) => arg.deprecationReason);
+  const cases = casesOfPlan(planOf(field.name, current, null, [], true), world, '');
+  if (deprecated.length === 0) return cases;
+  // The deprecated shape: the old arguments, and the current ones still required as the table has them whole.
+  const legacy = planOf(field.name, deprecated, null, [], true);
+  for (const arg of current.filter(required)) legacy.fixed.push({ path: [arg.name], value: requiredValue(field.name, arg) });
+  return [...cases, ...casesOfPlan(legacy, world, 'deprecated ')];
 }
 
 const MAX_DEPTH = 3;
@@ -287,13 +296,15 @@ export function selectionOf(type: GraphQLOutputType, depth = 0): string {
   // Members' fields of one name may have different types: each member's get an alias of its own.
   const alias = (member: GraphQLObjectType, name: string) => (members.length > 1 ? `${member.name}_${name}: ${name}` : name);
   const fragments = members.map((member) => {
-    const parts: string[] = [];
-    for (const field of Object.values(member.getFields())) {
-      if (field.args.some(required)) continue;
-      if (isLeaf(field.type)) parts.push(alias(member, field.name));
-      else if (depth < MAX_DEPTH) parts.push(`${alias(member, field.name)} ${selectionOf(field.type, depth + 1)}`);
-    }
-    return `... on ${member.name} { ${parts.join(' ')} }`;
+    const fields = Object.values(member.getFields()).filter((field) => !field.args.some(required));
+    // A member of objects only (`RunFailedDetails { error }`) is looked into one level further:
+    // there is no leaf to select at the last level, and an empty selection does not parse.
+    const deeper = depth < MAX_DEPTH || (depth === MAX_DEPTH && !fields.some((field) => isLeaf(field.type)));
+    const parts = fields.flatMap((field) => {
+      if (isLeaf(field.type)) return [alias(member, field.name)];
+      return deeper ? [`${alias(member, field.name)} ${selectionOf(field.type, depth + 1)}`] : [];
+    });
+    return parts.length > 0 ? `... on ${member.name} { ${parts.join(' ')} }` : '';
   });
   return `{ __typename ${fragments.join(' ')} }`;
 }
@@ -304,20 +315,4 @@ export function documentOf(kind: OperationKind, field: GraphQLField<unknown, unk
   const declared = args.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
   const passed = args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
   return `${kind} Isolation${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''} ${selectionOf(field.type)} }`;
-}
-
-/**
- * Why a root field's answer is not "not found"-shaped, or null when it is: a typed error (any
- * `…Error` member), null, an empty list or list of nulls, an empty page.
- */
-export function notFoundShape(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (Array.isArray(value)) return value.every((item) => item === null) ? null : `a list with ${value.length} item(s)`;
-  if (typeof value !== 'object') return `the value ${JSON.stringify(value)}`;
-  const record = value as Record<string, unknown>;
-  if (typeof record.__typename === 'string' && record.__typename.endsWith('Error')) return null;
-  const edges = Object.entries(record).find(([key]) => key === 'edges' || key.endsWith('_edges'))?.[1];
-  if (Array.isArray(edges)) return edges.length === 0 ? null : `a page with ${edges.length} edge(s)`;
-  if (Array.isArray(record.edges)) return record.edges.length === 0 ? null : `a page with ${record.edges.length} edge(s)`;
-  return `a ${String(record.__typename)}`;
 }

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import {
   BackfillJobDocument,
   BackfillScheduleDocument,
+  BulkRunOperationDocument,
   CancelRunDocument,
+  CancelRunsDocument,
   CreateAgentDocument,
   CreateApiKeyDocument,
   CreateScheduleDocument,
@@ -45,8 +47,9 @@ export interface Ref {
 /** Tenant A's objects (or their ghosts: the same shape, naming nothing that exists). */
 export interface World {
   tenantId: string;
-  defaultWorkspace: { id: string; slug: string };
-  secondWorkspace: { id: string; slug: string; name: string };
+  /** Workspaces are named by global id or database id (X-Workspace-Id takes both). */
+  defaultWorkspace: Ref & { slug: string };
+  secondWorkspace: Ref & { slug: string; name: string };
   agent: Ref & { name: string };
   /** A workflow whose run waits for a signal at step `approve`; two versions. */
   workflow: Ref & { key: string; name: string; versions: Ref[] };
@@ -64,6 +67,8 @@ export interface World {
   cancelledRun: Ref;
   schedule: Ref;
   backfill: Ref;
+  /** A bulk cancel of the completed run (SKIPPED: nothing to cancel), with an idempotency key. */
+  bulkOperation: Ref & { idempotencyKey: string };
   apiKey: Ref & { name: string; secret: string; prefix: string };
   /** A step run, an attempt and an event of A's runs (global ids only exist through GraphQL). */
   stepRun: Ref;
@@ -108,6 +113,13 @@ export function tenantModels(): string[] {
   return models;
 }
 
+/** The column holding a model's own id (`id`, or e.g. `runId` for a run's tombstone). */
+export function idColumnOf(model: string): string {
+  const prisma = readFileSync(new URL('../../prisma/sqlite/schema.prisma', import.meta.url), 'utf8');
+  const body = new RegExp(`^model ${model} \\{([\\s\\S]*?)^\\}`, 'm').exec(prisma)?.[1] ?? '';
+  return /^\s+(\w+)\s+\S+.*@id\b/m.exec(body)?.[1] ?? 'id';
+}
+
 /** Columns that change without anyone writing A's data: bookkeeping of use, not content. */
 const BOOKKEEPING: Record<string, string[]> = { ApiKey: ['lastUsedAt'] };
 
@@ -125,8 +137,8 @@ function ghostOf(a: World): World {
   const ghostName = (name: string) => name.replaceAll(A_MARK, GHOST_MARK);
   return {
     tenantId: 'tenant-ghost',
-    defaultWorkspace: { id: randomUUID(), slug: 'default' },
-    secondWorkspace: { id: randomUUID(), slug: ghostName(a.secondWorkspace.slug), name: ghostName(a.secondWorkspace.name) },
+    defaultWorkspace: { ...ghostRef('Workspace'), slug: 'default' },
+    secondWorkspace: { ...ghostRef('Workspace'), slug: ghostName(a.secondWorkspace.slug), name: ghostName(a.secondWorkspace.name) },
     agent: { ...ghostRef('Agent'), name: ghostName(a.agent.name) },
     workflow: {
       ...ghostRef('Workflow'),
@@ -148,6 +160,7 @@ function ghostOf(a: World): World {
     cancelledRun: ghostRef('Run'),
     schedule: ghostRef('Schedule'),
     backfill: ghostRef('BackfillJob'),
+    bulkOperation: { ...ghostRef('BulkRunOperation'), idempotencyKey: ghostName(a.bulkOperation.idempotencyKey) },
     apiKey: { ...ghostRef('ApiKey'), name: ghostName(a.apiKey.name), secret: 'fdk_ghost', prefix: 'fdk_ghost' },
     stepRun: ghostRef('StepRun'),
     stepAttempt: ghostRef('StepAttempt'),
@@ -183,7 +196,8 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
       // The generated documents select every field of every type: more than a client would ask for.
       GRAPHQL_MAX_TOKENS: '100000',
       GRAPHQL_MAX_COST: '10000000',
-      GRAPHQL_MAX_ALIASES: '1000',
+      // Each union member's fields are aliased (`Run_id`): `node` over every Node type takes thousands.
+      GRAPHQL_MAX_ALIASES: '10000',
       // Agents live on loopback (port 9: nothing listens, so calls fail at once); no traffic leaves the machine.
       EGRESS_ALLOW: 'loopback',
       ...env,
@@ -273,6 +287,24 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
   await waitForRun(t, conversation.id, undefined, asA);
   const failed = await waitForRun(t, failedRun.global, undefined, asA);
   if (failed.status !== 'FAILED') throw new Error(`A's agent run ended ${failed.status}`);
+  // A bulk cancel of a finished run: it cancels nothing (the run is SKIPPED), but exists, with A's key and reason.
+  const bulk = expectMember(
+    (
+      await t.ok(
+        CancelRunsDocument,
+        { input: { runs: { ids: [completedRun.global] }, reason: `${A_MARK} bulk reason`, idempotencyKey: `${A_MARK}-bulk` } },
+        asA,
+      )
+    ).cancelRuns,
+    'BulkRunOperation',
+  );
+  const bulkStarted = Date.now();
+  for (;;) {
+    const op = expectMember((await t.ok(BulkRunOperationDocument, { id: bulk.id }, asA)).bulkRunOperation, 'BulkRunOperation');
+    if (op.status === 'COMPLETED' && op.skipped === 1) break;
+    if (Date.now() - bulkStarted > 20_000) throw new Error(`A's bulk cancel never completed: ${JSON.stringify(op)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const waiting = await waitForRun(t, waitingRun.global, () => true, asA);
   const stepRun = waiting.steps.find((s) => s.stepId === 'prepare');
   if (!stepRun) throw new Error('no prepare step');
@@ -329,8 +361,8 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
 
   const a: World = {
     tenantId: TENANT_A,
-    defaultWorkspace: { id: defaultA.id, slug: defaultA.slug },
-    secondWorkspace: { id: second.id, slug: second.slug, name: second.name },
+    defaultWorkspace: { ...ref(defaultA.id), slug: defaultA.slug },
+    secondWorkspace: { ...ref(second.id), slug: second.slug, name: second.name },
     agent: { ...ref(agent.id), name: agent.name },
     workflow: { ...approval, versions: versions.map((v) => ({ db: v.id, global: encodeGlobalID('WorkflowVersion', v.id) })) },
     transformWorkflow: transform,
@@ -343,6 +375,7 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
     cancelledRun,
     schedule: ref(schedule.id),
     backfill: ref(backfill.id),
+    bulkOperation: { ...ref(bulk.id), idempotencyKey: `${A_MARK}-bulk` },
     apiKey: { ...ref(key.apiKey.id), name: key.apiKey.name, secret: key.secret, prefix: key.apiKey.prefix },
     stepRun: ref(stepRun.id),
     stepAttempt: { db: attempt.id, global: encodeGlobalID('StepAttempt', attempt.id) },
@@ -389,9 +422,10 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
     async secretsOfA() {
       const out = new Set<string>([TENANT_A, a.apiKey.secret, a.apiKey.prefix, A_MARK]);
       for (const model of models) {
-        for (const row of await delegate(model).findMany({ where: { tenantId: TENANT_A }, select: { id: true } })) {
-          out.add(String(row.id));
-          out.add(encodeGlobalID(model, String(row.id)));
+        const id = idColumnOf(model);
+        for (const row of await delegate(model).findMany({ where: { tenantId: TENANT_A }, select: { [id]: true } })) {
+          out.add(String(row[id]));
+          out.add(encodeGlobalID(model, String(row[id])));
         }
       }
       for (const row of await prisma.workspace.findMany({ where: { tenantId: TENANT_A } })) out.add(row.id);
@@ -400,7 +434,7 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
     async snapshotA() {
       const snapshot: Record<string, unknown[]> = {};
       for (const model of models) {
-        const rows = await delegate(model).findMany({ where: { tenantId: TENANT_A }, orderBy: { id: 'asc' } });
+        const rows = await delegate(model).findMany({ where: { tenantId: TENANT_A }, orderBy: { [idColumnOf(model)]: 'asc' } });
         snapshot[model] = rows.map((row) => {
           const copy = { ...row };
           for (const column of BOOKKEEPING[model] ?? []) delete copy[column];

@@ -1,11 +1,20 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { createWorkspaceSchema, type UpdateWorkspaceInput as UpdateInput, updateWorkspaceSchema } from '../../domain/workspaces.ts';
 import { builder } from '../builder.ts';
+import { idOf } from '../ids.ts';
+import { fromEither, withId } from '../input-shapes.ts';
 
-const WorkspaceRef = builder.prismaObject('Workspace', {
+const WorkspaceRef = builder.prismaNode('Workspace', {
   description: 'A scope inside a tenant. Requests choose one with X-Workspace-Id or X-Workspace-Slug (default: `default`).',
+  id: { field: 'id', description: 'Global id; pass it (or the database id REST returns as `workspace_id`) in X-Workspace-Id.' },
+  nullable: true,
+  // Like `workspaces`: the tenant's workspaces the credential may use; any other is not found.
+  findUnique: (id, ctx) => ({
+    id,
+    tenantId: ctx.principal.tenantId,
+    ...(ctx.principal.allowedWorkspaceIds ? { AND: [{ id: { in: [...ctx.principal.allowedWorkspaceIds] } }] } : {}),
+  }),
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Database id; pass it in X-Workspace-Id.' }),
     slug: t.exposeString('slug', { description: 'Unique within the tenant; pass it in X-Workspace-Slug.' }),
     name: t.exposeString('name', { description: 'Display name.' }),
     retentionDays: t.exposeInt('retentionDays', {
@@ -32,8 +41,12 @@ const CreateWorkspaceInput = builder.inputType('CreateWorkspaceInput', {
 
 const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
   description: 'Changes to a workspace; omitted fields stay as they are.',
-  validate: updateWorkspaceSchema,
+  validate: withId(updateWorkspaceSchema),
   fields: (t) => ({
+    id: t.id({
+      required: false,
+      description: 'The workspace (its `id`, as in X-Workspace-Id); required unless the deprecated `id` argument is given.',
+    }),
     name: t.string({ required: false, description: 'New display name.' }),
     retentionDays: t.int({
       required: false,
@@ -65,12 +78,20 @@ builder.mutationFields((t) => ({
   }),
   updateWorkspace: t.field({
     type: WorkspaceRef,
-    description: 'Changes a workspace of your tenant: its name, or how long its finished runs are kept (admins only).',
+    description:
+      'Changes a workspace of your tenant: its name, or how long its finished runs are kept (admins only). Name it by `input.id`; the `id` argument is deprecated.',
     errors: { types: [NotFoundError, ValidationError, ForbiddenError] },
     args: {
-      id: t.arg.id({ required: true, description: 'The workspace (its `id`, as in X-Workspace-Id).' }),
-      input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'The changes.' }),
+      id: t.arg.id({ required: false, deprecationReason: 'Use input.id.', description: 'The workspace (its `id`, as in X-Workspace-Id).' }),
+      input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'The workspace and the changes.' }),
     },
-    resolve: (_root, { id, input }, ctx) => ctx.services.workspaces.update(ctx.principal, String(id), input as UpdateInput),
+    resolve: (_root, { id, input }, ctx) => {
+      const { id: inInput, ...changes } = input;
+      return ctx.services.workspaces.update(
+        ctx.principal,
+        idOf('Workspace', String(fromEither('input.id', 'id', inInput, id))),
+        changes as UpdateInput,
+      );
+    },
   }),
 }));

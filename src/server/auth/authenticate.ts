@@ -3,6 +3,7 @@ import { isApiKey } from '../../domain/api-keys.ts';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domain/errors.ts';
 import { DEFAULT_TENANT_ID, type Principal, type Role } from '../../domain/principal.ts';
 import type { Services } from '../../domain/services.ts';
+import { idOf } from '../../graphql/ids.ts';
 import type { AuthConfig } from '../config.ts';
 import { createJwtVerifier, InvalidTokenError } from './jwt.ts';
 
@@ -33,6 +34,8 @@ export interface Identity {
 export interface WorkspaceChoice {
   id: string | null;
   slug: string | null;
+  /** The id exactly as the request gave it (global or database), for messages. */
+  given?: string | null;
 }
 
 /** Reads credentials from request headers. */
@@ -45,8 +48,11 @@ export function credentialsOf(headers: Headers): Credentials {
 /** The workspace a request names in X-Workspace-Id / X-Workspace-Slug or workspace_id / workspace_slug. */
 export function workspaceChoiceOf(request: Request): WorkspaceChoice {
   const url = new URL(request.url);
+  const id = request.headers.get('x-workspace-id') ?? url.searchParams.get('workspace_id');
   return {
-    id: request.headers.get('x-workspace-id') ?? url.searchParams.get('workspace_id'),
+    // The database id (as REST returns it) or GraphQL's global id of the workspace.
+    id: id ? idOf('Workspace', id) : null,
+    given: id,
     slug: request.headers.get('x-workspace-slug') ?? url.searchParams.get('workspace_slug'),
   };
 }
@@ -128,7 +134,11 @@ export function createAuthenticator(deps: { auth: AuthConfig; services: Services
                 ? (identity.workspaceSlugs[0] ?? 'default')
                 : 'default',
           };
-    const workspace = await services.workspaces.locate(identity.tenantId, selector);
+    const workspace = await services.workspaces.locate(identity.tenantId, selector).catch((error: unknown) => {
+      // Name the workspace as the request did: a global id is not answered with its database id.
+      if (error instanceof NotFoundError && named && choice.given) throw new NotFoundError('Workspace', `"${choice.given}"`);
+      throw error;
+    });
     const allowedBySlug = !identity.workspaceSlugs || identity.workspaceSlugs.includes(workspace.slug);
     const allowedByKey = !identity.workspaceId || identity.workspaceId === workspace.id;
     if (!allowedBySlug || !allowedByKey) {
