@@ -40,6 +40,13 @@ export interface ConnectOptions {
   onQuery?: (sql: string, params: string) => void;
   /** PostgreSQL connections in this process's pool (see config's defaultPoolSize). */
   poolSize?: number;
+  /**
+   * Told when the server drops a pooled connection the pool holds idle (a restart, an
+   * administrator, a network cut, or a database dropped while the pool is ending). The pool
+   * discards that connection and opens another when one is next needed, so it is only worth
+   * logging; an unheard pool error would be an uncaught exception.
+   */
+  onIdleConnectionError?: (error: Error) => void;
 }
 
 /**
@@ -60,6 +67,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   if (target.provider === 'postgres') {
     // One pool for Prisma and the fast reads, so the pool size is the process's connection budget.
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 20, options: PG_SESSION });
+    pool.on('error', (error) => options.onIdleConnectionError?.(error));
     const client = new PgPrismaClient({
       adapter: new PrismaPg(pool),
       log,

@@ -112,6 +112,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sqliteSynchronous: config.sqliteSynchronous,
     onQuery: overrides.onQuery,
     poolSize: config.databasePoolSize,
+    onIdleConnectionError: (error) =>
+      logger.warn({ err: error }, 'the database closed an idle connection; the pool opens a new one when needed'),
   });
   // Seals legacy plaintext and fails start-up when stored secrets cannot be opened (src/db/agent-secrets.ts).
   await prepareAgentSecrets(db.prisma, secrets, { log: logger }).catch(async (error: unknown) => {
