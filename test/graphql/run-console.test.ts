@@ -140,7 +140,10 @@ describe('run console over runs the engine executed', () => {
     const entries = logs.edges.map((e) => e.node);
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     expect(logs.totalCount).toBe(entries.length);
-    const lines = entries.filter((e) => e.data && typeof e.data === 'object' && 'message' in e.data && e.stepId === 'fetch');
+    // An agent's log lines are STEP_LOG entries whose details are typed StepLogDetails.
+    const lines = entries.filter((e) => e.kind === 'STEP_LOG' && e.stepId === 'fetch');
+    expect(lines.every((e) => e.details.__typename === 'StepLogDetails')).toBe(true);
+    expect(lines.map((e) => (e.details.__typename === 'StepLogDetails' ? e.details.message : null))).toEqual(lines.map((e) => e.message));
     expect(lines.map((e) => [e.message, e.level])).toEqual([
       ['disk almost full', 'ERROR'],
       ['source is slow', 'WARNING'],

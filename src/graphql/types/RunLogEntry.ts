@@ -1,10 +1,13 @@
 // A run's log as GraphQL shows it (the RunLogEntry type) and `Run.logs`, its keyset-paginated
 // connection; what an entry says is defined in src/domain/run-logs.ts.
+import { runEventDetails, runEventType } from '../../domain/run-event-details.ts';
 import type { RunLogEntry } from '../../domain/run-logs.ts';
 import { builder } from '../builder.ts';
 import { connectionFields } from '../connections.ts';
 import { LogLevel } from './LogLevel.ts';
 import { RunRef } from './Run.ts';
+import { RunEventKind } from './RunEvent.ts';
+import { RunEventDetailsRef } from './RunEventDetails.ts';
 
 export const RunLogEntryRef = builder.objectRef<RunLogEntry>('RunLogEntry').implement({
   description: 'One line of a run’s log: one event of its event log, with a level and a message a person can read.',
@@ -19,7 +22,21 @@ export const RunLogEntryRef = builder.objectRef<RunLogEntry>('RunLogEntry').impl
     message: t.exposeString('message', { description: 'What happened, in a sentence (an agent’s log line as it wrote it).' }),
     stepId: t.exposeString('stepId', { nullable: true, description: 'The step it concerns; null for the run’s own entries.' }),
     attempt: t.exposeInt('attempt', { nullable: true, description: 'The attempt it belongs to, when it belongs to one.' }),
-    data: t.expose('data', { type: 'JSON', description: 'The event’s payload as recorded.' }),
+    kind: t.field({
+      type: RunEventKind,
+      description: 'The kind of event the entry is.',
+      resolve: (e) => runEventType(e.type),
+    }),
+    details: t.field({
+      type: RunEventDetailsRef,
+      description: 'What the event carries, typed by its kind (as `RunEvent.details`).',
+      resolve: (e) => runEventDetails({ type: e.type, stepId: e.stepId, payload: e.data as never, createdAt: e.timestamp }),
+    }),
+    data: t.expose('data', {
+      type: 'JSON',
+      description: 'The event’s payload as recorded.',
+      deprecationReason: 'Use `details`, the same payload typed by its kind.',
+    }),
   }),
 });
 
