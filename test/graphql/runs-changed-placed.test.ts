@@ -156,11 +156,13 @@ describe('runsChanged', () => {
     await waitForRun(t, run.id, (r) => r.steps.some((s) => s.stepId === 'gate1' && s.status === 'WAITING'));
     await all.wait((r) => changesOf(r).some((c) => c.completedSteps === 1), 'prepare to be counted');
     // The run stays RUNNING while gate1 completes and gate2 waits: only progress can say so.
-    await t.ok(SignalRunDocument, { runId: run.id, stepId: 'gate1', payload: {} });
+    expect((await t.ok(SignalRunDocument, { runId: run.id, stepId: 'gate1', payload: {} })).signalRun.__typename).toBe('Run');
     await all.wait((r) => changesOf(r).some((c) => c.completedSteps === 2), 'gate1 to be counted');
     const progressed = changesOf(all).find((c) => c.completedSteps === 2) as Change;
     expect(progressed).toMatchObject({ kind: 'PROGRESSED', previousStatus: null, totalSteps: 4, run: { id: run.id, status: 'RUNNING' } });
-    await t.ok(SignalRunDocument, { runId: run.id, stepId: 'gate2', payload: {} });
+    // gate2 takes a signal only once the engine has parked it (a signal before is refused).
+    await waitForRun(t, run.id, (r) => r.steps.some((s) => s.stepId === 'gate2' && s.status === 'WAITING'));
+    expect((await t.ok(SignalRunDocument, { runId: run.id, stepId: 'gate2', payload: {} })).signalRun.__typename).toBe('Run');
     await all.wait((r) => changesOf(r).some((c) => c.run.status === 'COMPLETED'), 'the completion');
     await plain.wait((r) => changesOf(r).some((c) => c.run.status === 'COMPLETED'), 'the completion (default kinds)');
     all.stop();
