@@ -4,7 +4,7 @@
 // against /openapi.json; runs started here are compared with seed 004's /api/v1/runs and GraphQL.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchiveWorkflowDocument, CreateWorkspaceDocument, RunDocument, WorkflowDocument } from '../../sdk/gql/graphql.ts';
+import { ArchiveWorkflowDocument, CreateWorkspaceDocument, RunDocument, WorkflowDocument } from '../gql/graphql.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';
@@ -344,6 +344,9 @@ describe('503 when no worker is running', () => {
       expect((await apiRest.post('/workflows', config)).status).toBe(503);
       expect((await apiRest.get(`/workflows/${created.body.id}`)).status).toBe(503);
     },
+    // Two child processes start (tsx compiles the worker each time): on a loaded CI machine
+    // that alone has taken most of the default 30 s.
+    120_000,
   );
 
   it.runIf(testProvider === 'postgres')(
@@ -360,5 +363,6 @@ describe('503 when no worker is running', () => {
       clock.set(new Date(Date.now() + 31_000));
       expect((await apiRest.post('/workflows', config)).status).toBe(503);
     },
+    120_000,
   );
 });
