@@ -209,3 +209,57 @@ describe('parking the run fails', () => {
     expect(control.injected).toBe(1);
   });
 });
+
+describe('a run whose driver keeps failing (m6)', () => {
+  it('is looked at again with growing pauses, then failed with the error instead of retried forever', async () => {
+    const wf = await f.workflow('poisoned', { steps: [{ id: 'a', type: 'agent', agent: agentName }] });
+    // Hold the first start so the fault is armed before the worker can get past it.
+    const first = control.pause('run.start');
+    const run = await f.execute(wf.id);
+    await first.reached;
+    control.fail('run.start', { runId: dbId(run.id), times: Infinity });
+    first.release();
+    const done = await waitForRun(t, run.id, undefined, undefined, 60_000);
+    expect(done.status).toBe('FAILED');
+    expect((done.error as { message: string }).message).toMatch(
+      /failed to drive this run 5 times in a row; last error: .*injected failure of run.start/,
+    );
+    expect(control.writes.filter((w) => w.write === 'run.start' && w.runId === dbId(run.id))).toHaveLength(5);
+    expect(callsOf(run.id, 'a')).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('a failure reply, a timeout and retryRun (the idempotency contract)', () => {
+  it('a retry after a timeout keeps the key: the agent may have done the work', async () => {
+    let first = true;
+    replies.set('slow', () => {
+      // The first call never answers in time; later ones answer at once.
+      if (first) {
+        first = false;
+        return new Promise(() => {});
+      }
+      return { ok: true };
+    });
+    const slow = await f.agent('slow', agent, { timeoutMs: 1000, retryConfig: { maxRetries: 1, initialDelayMs: 100, maxDelayMs: 1000 } });
+    const wf = await f.workflow('timeout-key', { steps: [{ id: 'slow', type: 'agent', agent: slow }] });
+    const run = await f.execute(wf.id);
+    const done = await waitForRun(t, run.id);
+    expect(done.status).toBe('COMPLETED');
+    const calls = callsOf(run.id, 'slow');
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual([`${dbId(run.id)}:slow:1`, `${dbId(run.id)}:slow:1`]);
+    expect(calls.map((c) => c.headers['x-flowdeck-attempt'])).toEqual(['1', '2']);
+  });
+
+  it('retryRun executes the failed step again with a new key', async () => {
+    let failing = true;
+    replies.set('flaky', () => (failing ? new AgentReply(400, { error: 'no' }) : { ok: true }));
+    const wf = await f.workflow('retry-key', { steps: [{ id: 'flaky', type: 'agent', agent: agentName }] });
+    const run = await f.execute(wf.id);
+    expect((await waitForRun(t, run.id)).status).toBe('FAILED');
+    failing = false;
+    expect((await t.ok(RetryRunDocument, { id: run.id })).retryRun.__typename).toBe('Run');
+    expect((await waitForRun(t, run.id)).status).toBe('COMPLETED');
+    const keys = callsOf(run.id, 'flaky').map((c) => c.headers['idempotency-key']);
+    expect(keys).toEqual([`${dbId(run.id)}:flaky:1`, `${dbId(run.id)}:flaky:2`]);
+  });
+});
