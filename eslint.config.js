@@ -5,7 +5,21 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/db/generated/', 'sdk/gql/', 'data/', '.tmp/', 'coverage/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'src/db/generated/',
+      'sdk/src/gql/',
+      'sdk/src/hooks.ts',
+      'sdk/src/introspection.ts',
+      'sdk/dist/',
+      'test/gql/',
+      'dist/',
+      'data/',
+      '.tmp/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,6 @@
-// A small typed client for the SDK's documents: GraphQL over HTTP with a token or an API key,
-// and the matching graphql-ws connectionParams. Any GraphQL client can send the documents in
-// ./gql instead; this is what the SDK itself uses, and what the credentials look like on the wire.
+// A plain typed request function for scripts and servers: one SDK document over HTTP with a
+// token or an API key, no cache and no subscriptions. The credential headers and graphql-ws
+// connectionParams here are what createFlowdeckClient (client.ts) sends on every transport.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 
@@ -15,7 +15,7 @@ export interface FlowdeckCredentials {
 }
 
 /** Options of {@link createFlowdeckRequest}. */
-export interface FlowdeckClientOptions extends FlowdeckCredentials {
+export interface FlowdeckRequestOptions extends FlowdeckCredentials {
   /** The GraphQL endpoint, e.g. `https://flowdeck.example.com/graphql`. */
   url: string;
   /** Fetch implementation (default: the global one). */
@@ -48,7 +48,7 @@ export function connectionParams(credentials: FlowdeckCredentials): Record<strin
 }
 
 /** Returns a function that sends one typed SDK document and returns its typed result. */
-export function createFlowdeckRequest(options: FlowdeckClientOptions) {
+export function createFlowdeckRequest(options: FlowdeckRequestOptions) {
   const send = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
   return async function request<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<FlowdeckResult<T>> {
     const response = await send(options.url, {

@@ -51,8 +51,11 @@ export interface TransitionOptions {
   within?: (tx: Tx, before: Run) => Promise<void>;
 }
 
-/** A page of runs that can also count every status under its filter (ignoring the status part), when asked. */
-export type RunConnection = Connection<Run> & { statusCounts: () => Promise<StatusCounts> };
+/**
+ * A page of runs that can also count every status under its filter (ignoring the status part),
+ * when asked, and says when it was read (`readAt`: taken before the page and its counts were read).
+ */
+export type RunConnection = Connection<Run> & { statusCounts: () => Promise<StatusCounts>; readAt: Date };
 
 /** Runs: starting, reading, cancelling, retrying, re-running and signalling. Scoped by principal. */
 export function createRunService(res: Resources, workflows: WorkflowService) {
@@ -174,10 +177,12 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
       query?: RelationQuery,
     ): Promise<RunConnection> {
       const filter = parseRunFilter(rawFilter);
+      // Before the reads: a live feed resuming from here misses nothing committed after them.
+      const readAt = res.clock.now();
       const connection = await listRuns(res.db, principal, rawFilter, order, page, query);
       // Facets (tab badges) count every status under the other filters, so the status filter is left out.
       const facetWhere = { ...inScope(principal), ...runFilterWhere({ ...filter, status: null }) };
-      return { ...connection, statusCounts: () => service.dashboard.statusCounts(facetWhere) };
+      return { ...connection, readAt, statusCounts: () => service.dashboard.statusCounts(facetWhere) };
     },
 
     /** Run console reads (step counts, log pages, lineage roots, facets, activity), each for many runs at once. */

@@ -38,13 +38,13 @@ export function refuseFormPosts(): Plugin {
 export interface GraphqlHardening {
   /** Request ids: echoed in X-Request-Id, quoted by masked errors. */
   requestIds: RequestIds;
-  /** The SDK's persisted operations, when GRAPHQL_PERSISTED_ONLY is on. */
-  persisted: PersistedOperations | null;
+  /** The SDK's persisted operations: the only ones that run with GRAPHQL_PERSISTED_ONLY, a shortcut by hash otherwise. */
+  persisted: PersistedOperations;
   /** yoga plugins, to go first in createYoga's list (before the masking yoga appends). */
   plugins: Plugin[];
   /**
    * For graphql-ws and graphql-sse, which yoga's HTTP hooks do not see: the operation text to
-   * run for a request's params (the persisted document when GRAPHQL_PERSISTED_ONLY), or the refusal.
+   * run for a request's params (the persisted document a hash names, or the query), or the refusal.
    */
   operationText: (params: { query?: unknown; extensions?: unknown }) => string | GraphQLError;
 }
@@ -53,12 +53,12 @@ export interface GraphqlHardening {
  * GraphQL's defences, from configuration: CSRF prevention (yoga's plugin: a request that a
  * page on another site could make without a preflight — a form post, text/plain, a GET without
  * a custom header — is refused with 403 before anything is parsed), form bodies refused, the
- * per-document limits (src/server/graphql-limits.ts), and, with GRAPHQL_PERSISTED_ONLY, the
- * allow-list of the SDK's operations.
+ * per-document limits (src/server/graphql-limits.ts), and the SDK's persisted operations (by hash
+ * always; with GRAPHQL_PERSISTED_ONLY, as the allow-list).
  */
 export function createGraphqlHardening(config: Pick<Config, 'env' | 'graphqlLimits' | 'graphqlPersistedOnly'>): GraphqlHardening {
   const requestIds = createRequestIds();
-  const persisted = config.graphqlPersistedOnly ? loadPersistedOperations() : null;
+  const persisted = loadPersistedOperations({ only: config.graphqlPersistedOnly });
   return {
     requestIds,
     persisted,
@@ -66,12 +66,9 @@ export function createGraphqlHardening(config: Pick<Config, 'env' | 'graphqlLimi
       requestIds.plugin(),
       useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] }),
       refuseFormPosts(),
-      ...(persisted ? [persisted.plugin()] : []),
+      persisted.plugin(),
       ...graphqlLimitPlugins(config),
     ],
-    operationText: (params) => {
-      if (persisted) return persisted.resolve(params);
-      return typeof params.query === 'string' ? params.query : new GraphQLError('Missing query', { extensions: { code: 'BAD_REQUEST' } });
-    },
+    operationText: (params) => persisted.resolve(params),
   };
 }

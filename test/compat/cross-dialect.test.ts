@@ -2,7 +2,7 @@
 // every dialect reads it with the same state (each in its own vocabulary), and so does GraphQL.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateWorkflowDocument, ExecuteWorkflowDocument, RunDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkflowDocument, ExecuteWorkflowDocument, RunDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dbId, expectMember } from '../support/flows.ts';
 import { type Body, type RestClient, restClient } from '../support/rest.ts';

@@ -14,7 +14,7 @@ import {
   ExecuteWorkflowDocument,
   ExecuteWorkflowForConversationDocument,
   RunContextDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';

@@ -3,7 +3,7 @@
 // and one execution seen with the same state through /api/v1/runs and GraphQL.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunDocument } from '../../sdk/gql/graphql.ts';
+import { RunDocument } from '../gql/graphql.ts';
 import { startHttpAgent, type TestAgent } from '../support/agents.ts';
 import type { TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';

@@ -3,7 +3,7 @@
 // implementation writes), and helpers that drive runs through the public APIs only.
 
 import { expect } from 'vitest';
-import { CreateWorkspaceDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkspaceDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember } from '../support/flows.ts';
 import { type Body, type RestClient, restClient } from '../support/rest.ts';

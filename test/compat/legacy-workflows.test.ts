@@ -3,7 +3,7 @@
 // workspace scoping by header and by query, validation without saving, and templates.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowDocument, WorkflowsDocument } from '../../sdk/gql/graphql.ts';
+import { WorkflowDocument, WorkflowsDocument } from '../gql/graphql.ts';
 import { dbId, expectMember } from '../support/flows.ts';
 import type { RestClient } from '../support/rest.ts';
 import type { TestApp } from '../support/app.ts';
@@ -338,7 +338,7 @@ describe('GET /api/workflows/templates', () => {
       ['combine', 3],
     ]);
 
-    const { WorkflowTemplatesDocument, CreateAgentDocument } = await import('../../sdk/gql/graphql.ts');
+    const { WorkflowTemplatesDocument, CreateAgentDocument } = await import('../gql/graphql.ts');
     // The ETL template names placeholder agents; register agents under those names.
     for (const name of templates.flatMap((x) => x.agents)) {
       await t.ok(CreateAgentDocument, { input: { name, url: 'http://127.0.0.1:9', timeoutMs: 1000 } });

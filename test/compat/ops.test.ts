@@ -9,7 +9,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AgentsDocument, CancelRunDocument, RunsChangedLiveDocument } from '../../sdk/gql/graphql.ts';
+import { AgentsDocument, CancelRunDocument, RunsChangedLiveDocument } from '../gql/graphql.ts';
 import { type App, createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';

@@ -16,7 +16,7 @@ import {
   WorkflowDocument,
   WorkflowVersionsDocument,
   WorkflowsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { gate } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dbId, expectMember } from '../support/flows.ts';

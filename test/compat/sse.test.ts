@@ -7,7 +7,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CreateWorkspaceDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkspaceDocument } from '../gql/graphql.ts';
 import { gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dbId, expectMember, flows } from '../support/flows.ts';

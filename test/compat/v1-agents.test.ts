@@ -3,7 +3,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentDocument, AgentsDocument, CreateAgentDocument, CreateWorkspaceDocument } from '../../sdk/gql/graphql.ts';
+import { AgentDocument, AgentsDocument, CreateAgentDocument, CreateWorkspaceDocument } from '../gql/graphql.ts';
 import { startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { type Body, type RestClient, restClient } from '../support/rest.ts';

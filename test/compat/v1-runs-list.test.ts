@@ -3,7 +3,7 @@
 // agents started through GraphQL; every REST answer is checked against /openapi.json.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpdateWorkflowDocument } from '../../sdk/gql/graphql.ts';
+import { UpdateWorkflowDocument } from '../gql/graphql.ts';
 import { AgentReply } from '../support/agents.ts';
 import { dbId, expectMember } from '../support/flows.ts';
 import type { Body } from '../support/rest.ts';

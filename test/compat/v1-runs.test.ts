@@ -4,7 +4,7 @@
 // endpoints; every REST answer is checked against /openapi.json.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelRunDocument, RunDocument } from '../../sdk/gql/graphql.ts';
+import { CancelRunDocument, RunDocument } from '../gql/graphql.ts';
 import { AgentReply } from '../support/agents.ts';
 import { expectMember } from '../support/flows.ts';
 import type { Body } from '../support/rest.ts';

@@ -3,7 +3,7 @@
 // the OpenAPI-checking client.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateWorkflowDocument, UpdateAgentDocument, WorkflowDocument, WorkflowsDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkflowDocument, UpdateAgentDocument, WorkflowDocument, WorkflowsDocument } from '../gql/graphql.ts';
 import type { TestApp } from '../support/app.ts';
 import { dbId, expectMember } from '../support/flows.ts';
 import type { RestClient } from '../support/rest.ts';

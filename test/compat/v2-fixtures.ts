@@ -3,7 +3,7 @@
 // HTTP test agents registered through GraphQL, so the examples' nodes run for real.
 
 import { expect } from 'vitest';
-import { CreateAgentDocument } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument } from '../gql/graphql.ts';
 import { type AgentHandler, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember } from '../support/flows.ts';

@@ -3,7 +3,7 @@
 // the same state through seed 004's /api/v1/runs/{id} and GraphQL, and DELETE cascading to runs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunDocument, ScheduleDocument } from '../../sdk/gql/graphql.ts';
+import { RunDocument, ScheduleDocument } from '../gql/graphql.ts';
 import { expectMember } from '../support/flows.ts';
 import { eventually, waitForRun } from '../support/runs.ts';
 import {

@@ -4,7 +4,7 @@
 // the documented errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduleDocument } from '../../sdk/gql/graphql.ts';
+import { ScheduleDocument } from '../gql/graphql.ts';
 import { expectMember } from '../support/flows.ts';
 import { AWAITS_APPROVAL, BASE, expectFailure, expectSchedule, startV2App, UUID, type V2App, WEEKLY_SALES } from './v2-fixtures.ts';
 

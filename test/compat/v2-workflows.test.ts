@@ -3,7 +3,7 @@
 // OpenAPI-checking client, against /openapi.json), plus every documented error status.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateWorkspaceDocument, WorkflowDocument, WorkflowVersionsDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkspaceDocument, WorkflowDocument, WorkflowVersionsDocument } from '../gql/graphql.ts';
 import { expectMember } from '../support/flows.ts';
 import {
   BASE,

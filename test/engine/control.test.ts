@@ -15,7 +15,7 @@ import {
   RunsDocument,
   UpdateWorkflowDocument,
   WorkflowRunsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';

@@ -7,7 +7,7 @@ import {
   RunEventsDocument,
   RunsWithAttemptsDocument,
   type RunsWithAttemptsQuery,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { type TestAgent, gate, startHttpAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { type ScratchDatabase, scratchDatabase, testProvider } from '../support/database.ts';

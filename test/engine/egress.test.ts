@@ -10,7 +10,7 @@ import {
   CreateWorkflowDocument,
   UpdateAgentDocument,
   ValidateWorkflowDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { AgentCallError, agentAuthHeaders, createAgentCaller } from '../../src/engine/agents/call.ts';
 import { createEgressFetch, type EgressFetch } from '../../src/egress/fetch.ts';
 import { createEgressPolicy } from '../../src/egress/policy.ts';

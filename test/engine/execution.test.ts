@@ -4,7 +4,7 @@
 // gates observed at the agent; waiting is done by polling the API, never by sleeping.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunEventsDocument, SignalRunDocument } from '../../sdk/gql/graphql.ts';
+import { RunEventsDocument, SignalRunDocument } from '../gql/graphql.ts';
 import { AgentReply, gate, startA2AAgent, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dbId, expectMember, flows } from '../support/flows.ts';

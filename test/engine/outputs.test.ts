@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CreateWorkflowDocument, ExecuteWorkflowDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkflowDocument, ExecuteWorkflowDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { waitForRun } from '../support/runs.ts';
 

@@ -5,7 +5,7 @@
 // Findings C4, M1, M2, M3 and m3 of the engine review.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CancelRunDocument, RetryRunDocument, SignalRunDocument } from '../../sdk/gql/graphql.ts';
+import { CancelRunDocument, RetryRunDocument, SignalRunDocument } from '../gql/graphql.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';

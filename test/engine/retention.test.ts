@@ -10,7 +10,7 @@ import {
   NodeDocument,
   RerunFromStepDocument,
   UpdateWorkspaceDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { createRetention } from '../../src/engine/retention.ts';
 import { type RequestScope, startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RetryRunDocument } from '../../sdk/gql/graphql.ts';
+import { RetryRunDocument } from '../gql/graphql.ts';
 import { AgentReply, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';

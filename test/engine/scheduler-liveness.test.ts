@@ -12,7 +12,7 @@ import {
   type ScheduleInput,
   type ScheduleQuery,
   ScheduledRunsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { createSchedulerPass } from '../../src/engine/scheduler.ts';
 import { TICKS_PER_TRANSACTION } from '../../src/engine/scheduler-firing.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { CreateScheduleDocument, CreateWorkflowDocument, ScheduleDocument, ScheduledRunsDocument } from '../../sdk/gql/graphql.ts';
+import { CreateScheduleDocument, CreateWorkflowDocument, ScheduleDocument, ScheduledRunsDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testProvider } from '../support/database.ts';
 import { type FlowdeckProcess, startProcess } from '../support/process.ts';

@@ -13,7 +13,7 @@ import {
   SetScheduleEnabledDocument,
   SignalRunDocument,
   UpdateScheduleDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';
 

@@ -4,7 +4,7 @@
 
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CreateAgentDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunDocument } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunDocument } from '../gql/graphql.ts';
 import { type App, createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { gate, startHttpAgent } from '../support/agents.ts';

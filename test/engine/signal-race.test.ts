@@ -6,7 +6,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunEventsLiveSubscription, RunEventsLiveDocument, SignalRunDocument } from '../../sdk/gql/graphql.ts';
+import { type RunEventsLiveSubscription, RunEventsLiveDocument, SignalRunDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { flows } from '../support/flows.ts';
 import { waitForRun } from '../support/runs.ts';

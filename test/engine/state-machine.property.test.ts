@@ -26,7 +26,7 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { CancelRunDocument, RerunFromStepDocument, RetryRunDocument, RunDocument, SignalRunDocument } from '../../sdk/gql/graphql.ts';
+import { CancelRunDocument, RerunFromStepDocument, RetryRunDocument, RunDocument, SignalRunDocument } from '../gql/graphql.ts';
 import type { EngineWrite } from '../../src/domain/resources.ts';
 import { startWorkers, type WorkerOptions, type WorkerPool } from '../../src/engine/worker.ts';
 import { AgentReply, startHttpAgent, type TestAgent } from '../support/agents.ts';

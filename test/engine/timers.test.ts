@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { CreateAgentDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunDocument } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunDocument } from '../gql/graphql.ts';
 import { gate, startHttpAgent } from '../support/agents.ts';
 import { startTestApp } from '../support/app.ts';
 import { scratchDatabase } from '../support/database.ts';

@@ -2,7 +2,7 @@
 // checkAgentHealth mutation and REST's health endpoint), null before the first; storing it does
 // not mark the agent as changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentLastHealthDocument, CheckAgentHealthDocument, CreateAgentDocument } from '../../sdk/gql/graphql.ts';
+import { AgentLastHealthDocument, CheckAgentHealthDocument, CreateAgentDocument } from '../gql/graphql.ts';
 import { startHttpAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dbId, expectMember } from '../support/flows.ts';

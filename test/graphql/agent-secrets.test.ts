@@ -10,7 +10,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckAgentHealthDocument, CreateAgentDocument, UpdateAgentDocument } from '../../sdk/gql/graphql.ts';
+import { CheckAgentHealthDocument, CreateAgentDocument, UpdateAgentDocument } from '../gql/graphql.ts';
 import { AgentSecretsUnreadableError, rotateAgentSecrets } from '../../src/db/agent-secrets.ts';
 import { generateSecretsKey, keyIdOf, SECRET_LOG_PATHS, SecretsKeyMissingError } from '../../src/db/secrets.ts';
 import { parseDatabaseUrl } from '../../src/db/target.ts';

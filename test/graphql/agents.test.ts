@@ -11,7 +11,7 @@ import {
   CreateWorkflowDocument,
   DeleteAgentDocument,
   UpdateAgentDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;

@@ -17,7 +17,7 @@ import {
   type WorkflowStatsQuery,
   WorkspaceStatsDocument,
   type WorkspaceStatsQuery,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type RequestScope, type TestApp } from '../support/app.ts';
 import { dbId, expectMember, flows } from '../support/flows.ts';
 import { waitForRun } from '../support/runs.ts';

@@ -19,7 +19,7 @@ import {
   RetryRunsDocument,
   type RunOperationResultFieldsFragment,
   RunStatusesDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { createBulkProcessor, type BulkProcessor, type BulkProcessorOptions } from '../../src/engine/bulk-operations.ts';
 import { type RequestScope, startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, mintToken } from '../support/auth.ts';

@@ -11,7 +11,7 @@ import {
   DefinitionViewValidateDocument,
   type InputDeclarationFieldsFragment,
   type StepDefinitionFieldsFragment,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { CONDITION_OPERATORS, HTTP_METHODS, INPUT_TYPES, STEP_TYPES } from '../../src/domain/definition/schema.ts';
 import { TICK_REASONS } from '../../src/domain/schedule-tick-reasons.ts';
 import { TEMPLATE_CATEGORIES } from '../../src/domain/templates.ts';

@@ -15,7 +15,7 @@ import {
   WorkflowIoSchemaDocument,
   WorkflowsIoSchemaDocument,
   WorkflowVersionIoSchemaDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember } from '../support/flows.ts';
 import { waitForRun } from '../support/runs.ts';

@@ -31,7 +31,7 @@ import {
   UpdateWorkspaceInputDocument,
   ValidateWorkflowInputDocument,
   WorkflowByRefDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, mintToken } from '../support/auth.ts';

@@ -12,7 +12,7 @@ import {
   type WorkflowsQuery,
   type WorkflowsQueryVariables,
   WorkflowVersionsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { type RequestScope, type Result, startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateAgentDocument, CreateWorkspaceDocument, ParseWorkflowDocument, type ParseWorkflowMutation } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument, CreateWorkspaceDocument, ParseWorkflowDocument, type ParseWorkflowMutation } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 const SEED_INSTRUCTION = 'Every Monday at 9am, pull the latest sales data, generate a summary report, and email it to the sales team.';

@@ -13,7 +13,7 @@ import {
   WorkflowsWithLatestVersionDocument,
   type WorkflowsWithLatestVersionQuery,
   WorkflowVersionsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 // Every SQL statement Prisma sends, since the last reset.

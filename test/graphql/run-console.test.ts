@@ -19,7 +19,7 @@ import {
   RerunFromStepDocument,
   RetryRunDocument,
   RunsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type RequestScope, type TestApp } from '../support/app.ts';
 import { startHttpAgent, type TestAgent, AgentReply } from '../support/agents.ts';
 import { authEnv, mintToken } from '../support/auth.ts';

@@ -18,7 +18,7 @@ import {
   type RunsChangedPlacedSubscription,
   RunsChangedPlacedDocument,
   SignalRunDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { createRetention } from '../../src/engine/retention.ts';
 import { type App, createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';

@@ -23,7 +23,7 @@ import {
   RetryRunDocument,
   RunsChangedLiveDocument,
   WorkflowRunListDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type RequestScope, type TestApp } from '../support/app.ts';
 import { dbId, expectMember, flows } from '../support/flows.ts';
 import { execute, selectRows, statementLog, storedInstant } from '../support/query-plans.ts';

@@ -18,7 +18,7 @@ import {
   type RunUpdatedLiveSubscription,
   RunUpdatedLiveDocument,
   SignalRunDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';

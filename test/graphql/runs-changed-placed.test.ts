@@ -13,7 +13,7 @@ import {
   type RunsChangedPlacedSubscription,
   RunsChangedPlacedDocument,
   SignalRunDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { flows } from '../support/flows.ts';
 import { eventually, waitForRun } from '../support/runs.ts';

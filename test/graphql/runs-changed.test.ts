@@ -16,7 +16,7 @@ import {
   RunsChangedLiveDocument,
   type RunsChangedLiveSubscriptionVariables,
   SignalRunDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';
 import { eventually, waitForRun } from '../support/runs.ts';

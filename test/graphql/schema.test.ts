@@ -12,7 +12,7 @@ describe('schema-first SDK pipeline', () => {
     expect(readFileSync(new URL('codegen/schema.graphql', root), 'utf8')).toBe(printSdl());
   });
 
-  it('the committed sdk/ is what codegen generates from the committed schema and operations', async () => {
+  it('the committed generated code (sdk/src/gql, sdk/src/hooks.ts, sdk/src/introspection.ts, test/gql) is what codegen makes of the committed schema and operations', async () => {
     const { config } = await loadCodegenConfig({ configFilePath: new URL('codegen.yml', root).pathname });
     const outputs = await generate({ ...config, cwd: root.pathname, silent: true }, false);
     expect(outputs.length).toBeGreaterThan(0);

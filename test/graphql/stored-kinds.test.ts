@@ -12,7 +12,7 @@ import {
   type DefinitionViewScheduleTicksQuery,
   type ScheduleInput,
   UpdateWorkflowInputDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { tickReasonOf } from '../../src/domain/schedule-tick-reasons.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';

@@ -21,7 +21,7 @@ import {
   type RunsChangedLiveSubscription,
   RunsChangedLiveDocument,
   SignalRunDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { type App, createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

@@ -16,7 +16,7 @@ import {
   RunEventsLiveDocument,
   SignalRunDocument,
   WorkflowRunsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { type RequestScope, startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';
 import { waitForRun } from '../support/runs.ts';

@@ -10,7 +10,7 @@ import {
   RunEventsLiveDocument,
   type RunsChangedLiveSubscription,
   RunsChangedLiveDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testProvider } from '../support/database.ts';

@@ -12,7 +12,7 @@ import {
   RunEventsLiveDocument,
   RunUpdatedLiveDocument,
   SignalRunDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { waitForRun } from '../support/runs.ts';
 

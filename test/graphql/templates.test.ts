@@ -11,7 +11,7 @@ import {
   SignalRunDocument,
   WorkflowTemplateDocument,
   WorkflowTemplatesDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { AgentReply, startHttpAgent, type TestAgent } from '../support/agents.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { expectMember, flows } from '../support/flows.ts';

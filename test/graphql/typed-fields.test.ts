@@ -20,7 +20,7 @@ import {
   TypedRunEventsDocument,
   type TypedRunQuery,
   TypedValidateWorkflowDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { pathSegments } from '../../src/domain/path-segments.ts';
 import { schema } from '../../src/graphql/schema.ts';
 import { AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';

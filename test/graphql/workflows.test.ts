@@ -15,7 +15,7 @@ import {
   type WorkflowFilter,
   WorkflowsDocument,
   WorkflowVersionsDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;

@@ -11,7 +11,7 @@ import {
   WorkflowDocument,
   WorkflowsDocument,
   WorkspacesDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;

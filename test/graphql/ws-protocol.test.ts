@@ -6,7 +6,7 @@ import { print } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RunEventsLiveDocument } from '../../sdk/gql/graphql.ts';
+import { RunEventsLiveDocument } from '../gql/graphql.ts';
 import { WS_MAX_PAYLOAD } from '../../src/server/websocket.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { flows } from '../support/flows.ts';

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { CreateApiKeyDocument, CurrentWorkspaceDocument } from '../../sdk/gql/graphql.ts';
+import { CreateApiKeyDocument, CurrentWorkspaceDocument } from '../gql/graphql.ts';
 import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { scratchDatabase } from '../support/database.ts';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CurrentWorkspaceDocument } from '../../sdk/gql/graphql.ts';
+import { CurrentWorkspaceDocument } from '../gql/graphql.ts';
 import { loadConfig, securityWarnings } from '../../src/server/config.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, bearer, mintToken } from '../support/auth.ts';

@@ -5,7 +5,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import type { ResultOf } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CreateApiKeyDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunsChangedLiveDocument } from '../../sdk/gql/graphql.ts';
+import { CreateApiKeyDocument, CreateWorkflowDocument, ExecuteWorkflowDocument, RunsChangedLiveDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, mintToken } from '../support/auth.ts';
 import { dbId, expectMember } from '../support/flows.ts';

@@ -1,7 +1,7 @@
 // Authentication through the public surface: who may call, as whom, in which tenant and
 // workspace, and what each dialect answers when they may not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlowdeckRequest } from '../../sdk/client.ts';
+import { createFlowdeckRequest } from '../../sdk/src/request.ts';
 import {
   CreateApiKeyDocument,
   CreateWorkflowDocument,
@@ -10,7 +10,7 @@ import {
   ExecuteWorkflowDocument,
   WorkflowsDocument,
   WorkspacesDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, bearer, mintToken } from '../support/auth.ts';
 import { dbId, expectMember } from '../support/flows.ts';

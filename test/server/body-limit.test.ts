@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AgentsDocument } from '../../sdk/gql/graphql.ts';
+import { AgentsDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { RawSocket, Recording, within } from '../support/streams.ts';
 

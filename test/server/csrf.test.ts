@@ -4,7 +4,7 @@
 // querying afterwards: nothing was created. The SDK's JSON requests need no extra header.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentsDocument, WorkspacesDocument } from '../../sdk/gql/graphql.ts';
+import { AgentsDocument, WorkspacesDocument } from '../gql/graphql.ts';
 import { CSRF_HEADERS } from '../../src/server/graphql-hardening.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CurrentWorkspaceDocument } from '../../sdk/gql/graphql.ts';
+import { CurrentWorkspaceDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { RawSocket } from '../support/streams.ts';
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateAgentDocument } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument } from '../gql/graphql.ts';
 import { startTestApp } from '../support/app.ts';
 import { type ScratchDatabase, scratchDatabase } from '../support/database.ts';
 

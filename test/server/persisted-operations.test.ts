@@ -1,11 +1,14 @@
 // GRAPHQL_PERSISTED_ONLY=true: the server runs only the operations the SDK ships, named by the
-// sha256 hash codegen records in sdk/gql/persisted-documents.json (and in each document's
+// sha256 hash codegen records in sdk/src/gql/persisted-documents.json (and in each document's
 // `__meta__.hash`), over HTTP, graphql-ws and graphql-sse alike; any other document is refused
-// before it is parsed. Off (the default), arbitrary documents run as before.
+// before it is parsed. Off (the default), any document runs, and so does a listed hash sent
+// without one (what the SDK's client sends first); an unknown hash is answered with the
+// Automatic Persisted Queries `PersistedQueryNotFound`, after which clients send the document.
 
 import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateWorkspaceDocument, WorkspacesDocument } from '../../sdk/gql/graphql.ts';
+import * as sdkDocuments from '../../sdk/src/gql/graphql.ts';
+import { CreateWorkspaceDocument, WorkspacesDocument } from '../../sdk/src/gql/graphql.ts';
 import { loadPersistedOperations } from '../../src/server/persisted-operations.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { RawSocket, Recording } from '../support/streams.ts';
@@ -30,8 +33,8 @@ function hashOf(document: object): string {
 
 const persisted = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
-async function post(body: Record<string, unknown>) {
-  const response = await t.app.fetch(
+async function post(body: Record<string, unknown>, app: TestApp = t) {
+  const response = await app.app.fetch(
     new Request('http://flowdeck.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -47,7 +50,10 @@ async function post(body: Record<string, unknown>) {
 describe('the manifest', () => {
   it('holds every SDK operation under the hash its document carries', () => {
     const manifest = loadPersistedOperations();
-    expect(manifest.size).toBeGreaterThan(40);
+    const hashed = Object.values(sdkDocuments).filter((value) => typeof value === 'object' && value !== null && '__meta__' in value);
+    expect(hashed.length).toBeGreaterThan(10);
+    expect(manifest.size).toBe(hashed.length);
+    for (const document of hashed) expect(manifest.get(hashOf(document))).toBeDefined();
     expect(manifest.get(hashOf(WorkspacesDocument))).toContain('query Workspaces');
     expect(manifest.get(`sha256:${hashOf(WorkspacesDocument)}`)).toContain('query Workspaces');
     expect(manifest.get('0'.repeat(64))).toBeUndefined();
@@ -138,6 +144,67 @@ describe('over graphql-sse (single connection)', () => {
       });
       expect(refused.status).toBe(400);
       expect(await refused.json()).toMatchObject({ errors: [{ extensions: { code: 'CANNOT_SEND_PQ_ID_AND_BODY' } }] });
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
+describe('without GRAPHQL_PERSISTED_ONLY', () => {
+  let open: TestApp;
+  let openBase: string;
+  beforeAll(async () => {
+    open = await startTestApp({}, { WORKER_CONCURRENCY: '0' });
+    openBase = (await open.app.start()).url;
+  });
+  afterAll(async () => {
+    await open?.close();
+  });
+
+  it('runs a listed hash sent without a document, any document, and answers an unknown hash with PersistedQueryNotFound', async () => {
+    const byHash = await post({ extensions: persisted(hashOf(WorkspacesDocument)) }, open);
+    expect(byHash.status).toBe(200);
+    expect(byHash.body.data?.workspaces).toEqual([expect.objectContaining({ slug: 'default' })]);
+    const arbitrary = await post({ query: '{ workspaces { slug } }' }, open);
+    expect(arbitrary.body.data?.workspaces).toEqual([{ slug: 'default' }]);
+    // APQ's second step: the document with its hash. The document is what runs.
+    const both = await post({ query: '{ workspaces { name } }', extensions: persisted('0'.repeat(64)) }, open);
+    expect(both.body.data?.workspaces).toEqual([{ name: 'Default workspace' }]);
+
+    const unknown = await post({ extensions: persisted('0'.repeat(64)) }, open);
+    expect(unknown.body.errors).toEqual([
+      expect.objectContaining({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }),
+    ]);
+    const neither = await post({ variables: {} }, open);
+    expect(neither.status).toBe(400);
+    expect(neither.body.errors?.[0]?.message).toBe('Must provide query string.');
+  });
+
+  it('resolves hashes over graphql-ws and graphql-sse too', async () => {
+    const socket = await RawSocket.connect(`${openBase.replace('http', 'ws')}/graphql`);
+    try {
+      socket.send({ id: 'listed', type: 'subscribe', payload: { query: '', extensions: persisted(hashOf(WorkspacesDocument)) } });
+      const listed = await socket.next((f) => f.id === 'listed' && f.type === 'next', 'the persisted query');
+      expect(listed.payload).toMatchObject({ data: { workspaces: [{ slug: 'default' }] } });
+      socket.send({ id: 'unknown', type: 'subscribe', payload: { query: '', extensions: persisted('0'.repeat(64)) } });
+      const unknown = await socket.next((f) => f.id === 'unknown' && f.type === 'error', 'the unknown hash');
+      expect(unknown.payload).toMatchObject([{ message: 'PersistedQueryNotFound' }]);
+    } finally {
+      socket.terminate();
+    }
+    const client = createSseClient({ url: `${openBase}/graphql/stream`, singleConnection: true, retryAttempts: 0 });
+    try {
+      const byHash = new Recording<{ workspaces: unknown[] }>(
+        {
+          subscribe: (request, sink) =>
+            client.subscribe({ ...request, query: '', extensions: persisted(hashOf(WorkspacesDocument)) }, sink),
+        },
+        '',
+        {},
+      );
+      await byHash.end('the persisted query over graphql-sse');
+      expect(byHash.errors).toEqual([]);
+      expect(byHash.data).toEqual([expect.objectContaining({ workspaces: [expect.objectContaining({ slug: 'default' })] })]);
     } finally {
       client.dispose();
     }

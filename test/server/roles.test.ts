@@ -10,7 +10,7 @@ import {
   RevokeApiKeyDocument,
   WorkflowsDocument,
   WorkspacesDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, mintToken } from '../support/auth.ts';
 import { expectMember } from '../support/flows.ts';

@@ -8,7 +8,7 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ExecuteWorkflowDocument, SignalRunDocument } from '../../sdk/gql/graphql.ts';
+import { ExecuteWorkflowDocument, SignalRunDocument } from '../gql/graphql.ts';
 import { dbId, expectMember } from '../support/flows.ts';
 import { casesOf, documentOf, rootFields } from '../support/isolation-graphql.ts';
 import { waitForRun } from '../support/runs.ts';

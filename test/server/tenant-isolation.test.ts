@@ -7,7 +7,7 @@
 // Subscriptions: tenant-isolation-streams.test.ts; REST: tenant-isolation-rest.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateAgentDocument, CreateWorkflowDocument, CreateWorkspaceDocument, ExecuteWorkflowDocument } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument, CreateWorkflowDocument, CreateWorkspaceDocument, ExecuteWorkflowDocument } from '../gql/graphql.ts';
 import { expectMember } from '../support/flows.ts';
 import { casesOf, documentOf, type RootField, rootFields } from '../support/isolation-graphql.ts';
 import { leaked, normalize, notFoundShape, stringsIn } from '../support/tenant-answers.ts';

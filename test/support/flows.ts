@@ -10,7 +10,7 @@ import {
   type ExecuteWorkflowMutation,
   RunEventsDocument,
   type RunEventsQuery,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import type { TestApp } from './app.ts';
 import type { TestAgent } from './agents.ts';
 

@@ -1,6 +1,6 @@
 // A workspace with enough of every listed thing that the query planners choose what they choose
 // for a real table (the plan tests): made through the API, then copied straight in the database.
-import { CreateAgentDocument, CreateScheduleDocument, UpdateWorkflowDocument } from '../../sdk/gql/graphql.ts';
+import { CreateAgentDocument, CreateScheduleDocument, UpdateWorkflowDocument } from '../gql/graphql.ts';
 import type { TestApp } from './app.ts';
 import { dbId, expectMember, flows } from './flows.ts';
 import { analyze, both, cloneRows, earlier, execute } from './query-plans.ts';

@@ -1,4 +1,4 @@
-import { type RunQuery, RunDocument } from '../../sdk/gql/graphql.ts';
+import { type RunQuery, RunDocument } from '../gql/graphql.ts';
 import type { TestApp, RequestScope } from './app.ts';
 
 /** The Run member of a `run` query result. */

@@ -23,7 +23,7 @@ import {
   InstantiateTemplateDocument,
   SetScheduleEnabledDocument,
   UpdateWorkflowDocument,
-} from '../../sdk/gql/graphql.ts';
+} from '../gql/graphql.ts';
 import { type RequestScope, startTestApp, type TestApp } from './app.ts';
 import { authEnv, mintToken } from './auth.ts';
 import { dbId, expectMember } from './flows.ts';

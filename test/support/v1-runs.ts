@@ -2,7 +2,7 @@
 // agents registered through GraphQL, workflows created through GraphQL (seed-004 chains or
 // canonical definitions) and runs started through GraphQL, so the tests exercise only /api/v1/runs.
 
-import { CreateWorkflowDocument } from '../../sdk/gql/graphql.ts';
+import { CreateWorkflowDocument } from '../gql/graphql.ts';
 import { type AgentHandler, gate, startHttpAgent, type TestAgent } from './agents.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { dbId, expectMember, flows } from './flows.ts';

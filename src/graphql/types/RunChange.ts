@@ -13,11 +13,11 @@ import {
   type RunChangeKind as ChangeKind,
   changePosition,
   DEFAULT_CHANGE_KINDS,
-  type FeedPosition,
 } from '../../engine/run-changes.ts';
 import type { Context } from '../../server/context.ts';
 import { builder } from '../builder.ts';
 import { liveSource, liveValue } from '../live.ts';
+import { decodeResumeToken, encodeResumeToken } from '../resume-tokens.ts';
 import { RunRef, RunStatus } from './Run.ts';
 import { decodeRunFilter, orderOf, RunFilter, RunOrder } from './RunConnection.ts';
 
@@ -42,23 +42,6 @@ const RunChangeKind = builder.enumType('RunChangeKind', {
   } satisfies Record<ChangeKind, unknown>,
 });
 
-/** The resume token of a change: its position in the feed's resumable order, opaque to clients. */
-function encodeToken(change: Change): string {
-  const { updatedAt, id } = changePosition(change);
-  return Buffer.from(JSON.stringify({ u: updatedAt.toISOString(), id })).toString('base64url');
-}
-
-function decodeToken(token: string): FeedPosition {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { u?: unknown; id?: unknown };
-    const updatedAt = typeof parsed.u === 'string' ? new Date(parsed.u) : null;
-    if (updatedAt && !Number.isNaN(updatedAt.getTime()) && typeof parsed.id === 'string') return { updatedAt, id: parsed.id };
-  } catch {
-    // Reported below like any other malformed token.
-  }
-  throw new ValidationError([{ path: 'after', message: 'is not a resume token from runsChanged; use a `resumeToken` the feed sent' }]);
-}
-
 /** The fields both feeds' entries share; only `run` differs (non-null on RunChange, nullable on RunListChange). */
 function changeFields(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Delivered>) {
   return {
@@ -81,8 +64,14 @@ function changeFields(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Delivered>)
     }),
     resumeToken: t.string({
       description:
-        'Resubscribe with `after` set to the token of the last change received to get every change since, at least once: runs changed several times meanwhile come once, with their state now, and changes from shortly before the token (as long as a write can take to commit) come again, so none committed out of timestamp order is missed. Apply changes by `runId`: a repeat is then harmless. Tokens of both feeds are interchangeable.',
-      resolve: (c) => encodeToken(c),
+        'Resubscribe with `after` set to the token of the last change received to get every change since, at least once: runs changed several times meanwhile come once, with their state now, and changes from shortly before the token (as long as a write can take to commit) come again, so none committed out of timestamp order is missed. Apply changes by `runId`: a repeat is then harmless. Tokens of both feeds are interchangeable, and `RunConnection.resumeToken` is one too.',
+      resolve: (c) => encodeResumeToken(changePosition(c)),
+    }),
+    changedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When the change was stamped, by the clock of the process that wrote it: the run’s `updatedAt` after the change, or, for DELETED, when the run was deleted (the position `resumeToken` stands for). A list compares it with `RunConnection.readAt` to tell whether the page it read already reflected the change: stamped at or before, it did, unless its write was still committing during the read.',
+      resolve: (c) => changePosition(c).updatedAt,
     }),
     completedSteps: t.exposeInt('completedSteps', { description: 'Steps of the run that are COMPLETED or SKIPPED; 0 for DELETED.' }),
     totalSteps: t.exposeInt('totalSteps', { description: 'Steps of the run; 0 for DELETED.' }),
@@ -132,7 +121,7 @@ const feedArgs = (t: PothosSchemaTypes.SubscriptionFieldBuilder<Types, object>, 
   after: t.arg.string({
     required: false,
     description:
-      'A `resumeToken` from either feed: first report every change after it (with the run’s state now, at least once), then go on live.',
+      'A `resumeToken` from either feed, or a `runs` page’s `RunConnection.resumeToken`: first report every change after it (with the run’s state now, at least once), then go on live.',
   }),
   kinds: t.arg({
     type: [RunChangeKind],
@@ -148,7 +137,7 @@ function openFeed(
   args: { filter?: Parameters<typeof decodeRunFilter>[0]; after?: string | null; kinds?: readonly ChangeKind[] | null },
 ) {
   const filter = parseLiveRunFilter(decodeRunFilter(args.filter));
-  const after = args.after ? decodeToken(args.after) : null;
+  const after = args.after ? decodeResumeToken(args.after) : null;
   if (after && !ctx.runChanges.canResume(after)) {
     throw new GraphQLError('the resume token is too old to resume from; refetch the list and subscribe again without `after`', {
       extensions: { code: 'RESUME_EXPIRED' },
@@ -159,7 +148,7 @@ function openFeed(
 }
 
 const RESUMING =
-  'Each change carries the run’s `runId`, its `cursor` in the list’s order and a `resumeToken`: resubscribing with `after` reports every change since, at least once (a change from shortly before the token may come again, so apply changes by `runId`), then goes on live. A token older than an hour is refused with a RESUME_EXPIRED error, and falling far behind ends the feed with a SLOW_SUBSCRIBER error; after either, refetch the list and resubscribe.';
+  'Each change carries the run’s `runId`, its `cursor` in the list’s order and a `resumeToken`: resubscribing with `after` reports every change since, at least once (a change from shortly before the token may come again, so apply changes by `runId`), then goes on live; opened with the `resumeToken` of a `runs` page, it reports every change since that page was read, so a list misses nothing between reading its first page and following it. A token older than an hour is refused with a RESUME_EXPIRED error, and falling far behind ends the feed with a SLOW_SUBSCRIBER error; after either, refetch the list and resubscribe.';
 
 builder.subscriptionField('runsChanged', (t) =>
   t.field({
