@@ -33,6 +33,7 @@ import { createHealth, packageVersion } from './health.ts';
 import { createMetrics, requestMetricsPlugin } from './metrics.ts';
 import { createRateLimiter, rateLimitPlugin } from './rate-limit.ts';
 import { newRequestId } from './request-ids.ts';
+import { createConsole, DEFAULT_CONSOLE_DIR, isConsolePath } from './console.ts';
 import { createSseStreamHandler, SSE_STREAM_PATH } from './sse.ts';
 import { attachGraphqlWs } from './websocket.ts';
 
@@ -53,6 +54,8 @@ export interface AppOverrides {
   random?: () => number;
   /** Engine pause points and fault injection (tests only). */
   hooks?: EngineHooks;
+  /** The built run console served at /console (default dist/console, `npm run build:console`). */
+  consoleDir?: string;
 }
 
 /** A built, not yet listening, Flowdeck server. */
@@ -256,6 +259,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sseHeartbeatMs: config.sseHeartbeatMs,
   });
   const restListener = getRequestListener(rest.fetch);
+  // Static files, outside the REST layer: no credential to load the page, no rate limit.
+  const consoleApp = createConsole({ dir: overrides.consoleDir ?? DEFAULT_CONSOLE_DIR });
+  const consoleListener = getRequestListener(consoleApp.fetch);
   const sseStream = createSseStreamHandler(yoga, { operationText: hardening.operationText });
   // MAX_BODY_BYTES on every route, before any handler reads the body.
   const bodyLimit = createBodyLimit({ maxBytes: config.maxBodyBytes, isGraphqlPath, clock });
@@ -278,6 +284,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       yoga.requestListener(req, res);
       return;
     }
+    if (isConsolePath(path)) {
+      void consoleListener(req, res);
+      return;
+    }
     void restListener(req, res);
   };
   const server: Server = createServer((req, res) => bodyLimit.node(req, res, (checked) => dispatch(checked, res)));
@@ -286,9 +296,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   let started = false;
   return {
     fetch: (request) =>
-      bodyLimit.fetch(request, (checked) =>
-        Promise.resolve(isGraphqlPath(new URL(checked.url).pathname) ? yoga.fetch(checked) : rest.fetch(checked)),
-      ),
+      bodyLimit.fetch(request, (checked) => {
+        const path = new URL(checked.url).pathname;
+        if (isConsolePath(path)) return consoleApp.fetch(checked);
+        return Promise.resolve(isGraphqlPath(path) ? yoga.fetch(checked) : rest.fetch(checked));
+      }),
     yoga,
     services,
     resources,
@@ -301,7 +313,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         server.listen(config.port, config.host, () => {
           started = true;
           const { port } = server.address() as AddressInfo;
-          logger.info({ port, database: config.database.provider }, `Flowdeck listening on http://localhost:${port}/graphql`);
+          logger.info(
+            { port, database: config.database.provider },
+            `Flowdeck listening on http://localhost:${port}/graphql (run console at /console)`,
+          );
           resolve({ port, url: `http://127.0.0.1:${port}` });
         });
       }),
