@@ -7,6 +7,34 @@ export function useAgentsQuery(options?: Omit<Urql.UseQueryArgs<Operations.Agent
   return Urql.useQuery<Operations.AgentsQuery, Operations.AgentsQueryVariables>({ query: Operations.AgentsDocument, ...options });
 };
 
+export function useRunActivityQuery(options: Omit<Urql.UseQueryArgs<Operations.RunActivityQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.RunActivityQuery, Operations.RunActivityQueryVariables>({ query: Operations.RunActivityDocument, ...options });
+};
+
+export function useWorkspaceStatsQuery(options?: Omit<Urql.UseQueryArgs<Operations.WorkspaceStatsQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.WorkspaceStatsQuery, Operations.WorkspaceStatsQueryVariables>({ query: Operations.WorkspaceStatsDocument, ...options });
+};
+
+export function useRunLogsQuery(options: Omit<Urql.UseQueryArgs<Operations.RunLogsQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.RunLogsQuery, Operations.RunLogsQueryVariables>({ query: Operations.RunLogsDocument, ...options });
+};
+
+export function useCancelRunsMutation() {
+  return Urql.useMutation<Operations.CancelRunsMutation, Operations.CancelRunsMutationVariables>(Operations.CancelRunsDocument);
+};
+
+export function useRetryRunsMutation() {
+  return Urql.useMutation<Operations.RetryRunsMutation, Operations.RetryRunsMutationVariables>(Operations.RetryRunsDocument);
+};
+
+export function useBulkRunOperationQuery(options: Omit<Urql.UseQueryArgs<Operations.BulkRunOperationQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.BulkRunOperationQuery, Operations.BulkRunOperationQueryVariables>({ query: Operations.BulkRunOperationDocument, ...options });
+};
+
+export function useWorkersQuery(options?: Omit<Urql.UseQueryArgs<Operations.WorkersQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.WorkersQuery, Operations.WorkersQueryVariables>({ query: Operations.WorkersDocument, ...options });
+};
+
 export function useExecuteWorkflowMutation() {
   return Urql.useMutation<Operations.ExecuteWorkflowMutation, Operations.ExecuteWorkflowMutationVariables>(Operations.ExecuteWorkflowDocument);
 };
