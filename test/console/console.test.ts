@@ -225,7 +225,7 @@ describe('the run console (AUTH_MODE=none)', () => {
     }
   });
 
-  it('cancels and retries a run, and signals its waiting step, with the buttons', async () => {
+  it('cancels and retries a run, signals its waiting step, and re-runs it from a step, with the buttons', async () => {
     const wf = await f.workflow('console-actions', approval);
     const run = await f.execute(wf.id);
     const { context, page, problems } = await openConsole(base, `/console/runs/${encodeURIComponent(run.id)}`);
@@ -255,6 +255,16 @@ describe('the run console (AUTH_MODE=none)', () => {
       const done = await waitForRun(t, run.id);
       expect(done.status).toBe('COMPLETED');
       expect(done.steps.find((s) => s.stepId === 'approve')?.output).toEqual({ approved: 'yes' });
+
+      // Re-run from the last step: a new run that reuses the earlier steps' outputs, opened at once.
+      await page.getByRole('button', { name: 'Re-run from finish' }).click();
+      await page.waitForURL((url) => url.pathname.startsWith('/console/runs/') && !url.pathname.endsWith(encodeURIComponent(run.id)));
+      const rerunId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1)!);
+      await header.getByText('COMPLETED', { exact: true }).waitFor();
+      const rerun = await waitForRun(t, rerunId);
+      expect(rerun).toMatchObject({ status: 'COMPLETED', rerunFromStepId: 'finish', parent: { id: run.id } });
+      const reused = (await f.events(rerunId)).filter((e) => e.type === 'step.reused').map((e) => e.stepId);
+      expect(reused.sort()).toEqual(['approve', 'prepare']);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
