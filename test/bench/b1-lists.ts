@@ -1,5 +1,5 @@
 // B1 lists, B2 ORM and B6 REST: the first page of the two big lists, over a seeded history
-// (1,000,000 runs over 300 workflows; quick: 20,000 over 60), measured three ways.
+// (1,000,000 runs over 300 workflows; quick: 5,000 over 60), measured three ways.
 //
 // B1: GraphQL `runs(first: 50)` and `workflows(first: 50)` POSTed to a Flowdeck server,
 //     against a bare node:http server over the raw driver (baselines/bare-lists.ts) that answers
@@ -41,7 +41,7 @@ interface Plan {
 function planFor(ctx: BenchContext): Plan {
   const quick = ctx.mode === 'quick';
   return {
-    runs: Number(process.env.B1_RUNS ?? (quick ? 20_000 : 1_000_000)),
+    runs: Number(process.env.B1_RUNS ?? (quick ? 5_000 : 1_000_000)),
     // More live workflows than a page holds, so hasNextPage is true and a cursor follows.
     workflows: quick ? 60 : 300,
     rounds: quick ? 1 : 3,

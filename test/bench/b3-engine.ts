@@ -57,7 +57,7 @@ const PLANS: Record<BenchContext['mode'], Plan> = {
     runs: (v) => (v.steps === 1 ? 30 : 10),
     probeRuns: 0,
     warmupRuns: 4,
-    latency: { rate: 5, seconds: 2, warmSeconds: 1 },
+    latency: { rate: 5, seconds: 1, warmSeconds: 0.5 },
     timeoutMs: 120_000,
   },
   full: {
