@@ -180,7 +180,9 @@ describe.skipIf(testProvider === 'postgres')('the packed @flowdeck/sdk', () => {
     await writeFile(join(app, 'src/misuse.tsx'), MISUSE);
     await writeFile(join(app, 'src/readme.tsx'), await readmeApp());
     const versions = await Promise.all(
-      ['react', '@types/react', 'graphql', 'typescript'].map(async (name) => `${name}@${await installed(name)}`),
+      ['react', 'react-dom', '@types/react', '@types/react-dom', 'graphql', 'typescript'].map(
+        async (name) => `${name}@${await installed(name)}`,
+      ),
     );
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...versions], app);
   }, SETUP_LIMIT_MS);
