@@ -59,6 +59,8 @@ export class InvalidStateError extends DomainError {
   constructor(
     message: string,
     readonly currentStatus: string,
+    /** The object whose `currentStatus` refused the operation, and the operation, for adapters that word the refusal in their own vocabulary. */
+    readonly subject?: { entity: EntityName; id: string; action: 'cancel' | 'retry' | 'execute' },
   ) {
     super(message);
     this.name = 'InvalidStateError';

@@ -100,6 +100,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         throw new InvalidStateError(
           `Workflow "${workflow.name}" is ${workflow.status}; only ACTIVE workflows can be executed`,
           workflow.status,
+          { entity: 'Workflow', id: workflow.id, action: 'execute' },
         );
       }
       const pinned = options.versionId
@@ -262,6 +263,7 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
             throw new InvalidStateError(
               `Run "${id}" is already ${current.status}; only PENDING or RUNNING runs can be cancelled`,
               current.status,
+              { entity: 'Run', id, action: 'cancel' },
             );
           }
           // Conditional on the status read above, so a run finishing meanwhile is not overwritten.
@@ -293,7 +295,11 @@ export function createRunService(res: Resources, workflows: WorkflowService) {
         if (locked.count !== 1) throw new NotFoundError('Run', `"${id}"`);
         const current = await tx.run.findUniqueOrThrow({ where: { id }, include: { workflow: { select: { timeoutSeconds: true } } } });
         if (!retryable(current.status as RunStatus)) {
-          throw new InvalidStateError(`Run "${id}" is ${current.status}; only FAILED or CANCELLED runs can be retried`, current.status);
+          throw new InvalidStateError(`Run "${id}" is ${current.status}; only FAILED or CANCELLED runs can be retried`, current.status, {
+            entity: 'Run',
+            id,
+            action: 'retry',
+          });
         }
         const reset = await tx.stepRun.findMany({
           where: { runId: id, status: { in: ['FAILED', 'CANCELLED'] } },

@@ -1,5 +1,6 @@
 import type { ZodError } from 'zod';
-import { type DomainError, NotFoundError } from '../domain/errors.ts';
+import { type DomainError, type FieldIssue, InvalidStateError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { refusalIn } from './refusals.ts';
 
 /**
  * The REST dialects Flowdeck answers, one per documented API; each documents its own statuses
@@ -59,14 +60,28 @@ export function statusOf(error: DomainError, dialect: Dialect): 400 | 401 | 403 
 /** How seed 002 names what was not found (`{"detail": "Workflow not found"}`). */
 const LEGACY_ENTITIES: Record<string, string> = { Run: 'Workflow execution' };
 
-/** The `detail` message of a domain failure (not-found messages in the seeds' wording). */
+/** The `detail` message of a domain failure (not-found messages and refusals in the seeds' wording). */
 export function detailOf(error: DomainError, dialect: Dialect = 'v1'): string {
   if (error instanceof NotFoundError && dialect === 'legacy') return `${LEGACY_ENTITIES[error.entity] ?? error.entity} not found`;
+  if (error instanceof InvalidStateError) return refusalIn(dialect, error) ?? error.message;
   if (error instanceof NotFoundError) {
     const quoted = /^"(.*)"$/.exec(error.lookup);
     return quoted ? `${error.entity} with id '${quoted[1]}' not found` : error.message;
   }
   return error.message;
+}
+
+/**
+ * The same validation failure with its fields named as the caller sent them (`names` maps a
+ * domain field to the request's, e.g. `cronExpression` → `cron_expression`), so a dialect's
+ * callers read the names they know; its message is rebuilt from the renamed issues. Other
+ * errors pass through unchanged.
+ */
+export function withRequestFieldNames(error: unknown, names: Readonly<Record<string, string>>): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const rename = (path: string) => path.replace(/^[^.[]+/, (field) => names[field] ?? field);
+  const issues: FieldIssue[] = error.issues.map((issue) => ({ ...issue, path: rename(issue.path) }));
+  return new ValidationError(issues);
 }
 
 /** One entry of a 422 `detail` list, in the shape FastAPI/pydantic clients already parse. */
@@ -132,6 +147,8 @@ export function validationDetails(error: ZodError, location: Location, data: unk
       case 'unrecognized_keys':
         return { type: 'extra_forbidden', loc, msg: `Extra inputs are not permitted: ${issue.keys.join(', ')}`, input };
       case 'invalid_format':
+        // pydantic's name for a string that fails its `pattern`.
+        if (issue.format === 'regex') return { type: 'string_pattern_mismatch', loc, msg: issue.message, input };
         return { type: `${issue.format}_parsing`, loc, msg: issue.message, input };
       default:
         return { type: 'value_error', loc, msg: issue.message, input };

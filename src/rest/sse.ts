@@ -6,22 +6,51 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { RunEvent } from '../db/models.ts';
+import type { RunEventType } from '../db/run-events.ts';
+import { runEventType } from '../domain/run-event-details.ts';
 import { SlowSubscriberError } from '../engine/run-streams.ts';
 import type { RestEnv } from './env.ts';
 import { errorResponses } from './schemas.ts';
+
+// A Record so that a new event type fails the type check until it is listed here.
+const EVENT_TYPES: Record<RunEventType, true> = {
+  'run.created': true,
+  'run.started': true,
+  'run.completed': true,
+  'run.failed': true,
+  'run.cancelled': true,
+  'run.retried': true,
+  'step.started': true,
+  'step.completed': true,
+  'step.failed': true,
+  'step.retry_scheduled': true,
+  'step.skipped': true,
+  'step.cancelled': true,
+  'step.waiting': true,
+  'step.signalled': true,
+  'step.reused': true,
+  'step.interrupted': true,
+  'step.log': true,
+};
+
+/** Every type of entry in a run's event log: the closed set of SSE `event:` names and log entry types. */
+export const RUN_EVENT_TYPES = Object.keys(EVENT_TYPES) as RunEventType[];
 
 /** The JSON `data` of one event message. */
 export const SseRunEventData = z
   .object({
     seq: z.number().int().openapi({ description: "The event's sequence in the run's log (1, 2, 3…): also the message's `id:`." }),
-    type: z.string().openapi({
+    type: z.enum(RUN_EVENT_TYPES).openapi({
       description:
-        "What happened (also the message's `event:`): run.created|started|completed|failed|cancelled|retried, step.started|completed|failed|retry_scheduled|skipped|cancelled|waiting|signalled|reused|interrupted|log.",
+        "What happened (also the message's `event:`). These are event names, not statuses: `step.cancelled` is the event of a step cut off by a cancel, whichever status each dialect shows for that step.",
       example: 'step.completed',
     }),
     run_id: z.string().openapi({ description: 'The run.' }),
     step_id: z.string().nullable().openapi({ description: 'The step concerned, for step events; null for run events.' }),
-    payload: z.record(z.string(), z.unknown()).openapi({ description: 'Details of the event (its output, error, attempt, ...).' }),
+    payload: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "Details of the event (its output, error, attempt, ...), as recorded; the only status it carries is `run.retried`'s `previousStatus`, the engine's FAILED or CANCELLED.",
+    }),
     created_at: z.string().openapi({ format: 'date-time', description: 'When the event was recorded.' }),
     timestamp: z.string().openapi({
       format: 'date-time',
@@ -78,7 +107,7 @@ export const SseHeaders = z.object({
 function message(event: RunEvent, now: Date): z.infer<typeof SseRunEventData> {
   return {
     seq: event.seq,
-    type: event.type,
+    type: runEventType(event.type),
     run_id: event.runId,
     step_id: event.stepId,
     payload: (event.payload ?? {}) as Record<string, unknown>,

@@ -245,14 +245,14 @@ describe('GET /workflows/{id}, POST /workflows/{id}/start and /stop', () => {
 
     const again = await rest.post(`/workflows/${created.id}/stop`);
     expect(again.status).toBe(400);
-    expect(again.body.detail).toMatch(/already CANCELLED/);
+    expect(again.body.detail).toBe(`Workflow '${created.id}' is already stopped; only pending or running workflows can be stopped`);
 
     const finished = (await rest.post('/workflows', { name: unique('finished'), steps: [{ id: 'a', type: 'transform', expression: '1' }] }))
       .body;
     await settled(finished.id);
     const late = await rest.post(`/workflows/${finished.id}/stop`);
     expect(late.status).toBe(400);
-    expect(late.body.detail).toMatch(/already COMPLETED/);
+    expect(late.body.detail).toMatch(/is already completed; only pending or running workflows can be stopped$/);
   });
 
   it('a failed instance shows the failing step and the error', async () => {

@@ -379,11 +379,13 @@ describe('GET /api/v1/workflows/{workflow_key}', () => {
     // Its key (now shown) names the same workflow as a descriptor; the workflow's own id reads the extended shape.
     const key: string = byId.body.key;
     const described = await byKeyPath(key);
-    expect(described).toMatchObject({ ...descriptor, key, version_id: v1.id, name: chain.name, version: 1, status: 'active' });
+    expect(described).toMatchObject({ ...descriptor, key, workflow_id: v1.id, name: chain.name, version: 1, status: 'active' });
+    // `version_id` is the version's own id; while current it reads as the workflow (seed 004's id).
+    expect((await byKeyPath(described.version_id)).id).toBe(v1.id);
     expect(described).not.toHaveProperty('workflow_data');
     expect(await byKeyPath(described.workflow_id)).toEqual(byId.body);
 
-    // A new version: every id and the key read it.
+    // A new version: the workflow's id and the key read it; version 1's own id reads version 1.
     const steps = {
       ...chain.steps,
       transform: { ...chain.steps.transform, next_step: 'load' },
@@ -393,11 +395,19 @@ describe('GET /api/v1/workflows/{workflow_key}', () => {
     expect(v2.version).toBe(2);
     const readV2 = await byKeyPath(v1.id);
     expect(readV2).toMatchObject({ ...v2, key, stages: [{ steps: ['extract'] }, { steps: ['transform'] }, { steps: ['load'] }] });
-    expect(await byKeyPath(key)).toMatchObject({ version: 2, version_id: v2.id });
+    const byKeyV2 = await byKeyPath(key);
+    expect(byKeyV2).toMatchObject({ version: 2, workflow_id: v2.id });
+    expect(await byKeyPath(described.version_id)).toMatchObject({
+      ...descriptor,
+      id: described.version_id,
+      version: 1,
+      status: 'inactive',
+    });
 
     // Deleted: still readable by id (seed 004), no longer by key.
     expect((await rest.delete(`/api/v1/workflows/${v2.id}`)).status).toBe(200);
     expect(await byKeyPath(v1.id)).toMatchObject({ id: v2.id, status: 'deleted', key, steps: readV2.steps });
+    expect(await byKeyPath(described.version_id)).toMatchObject({ id: described.version_id, version: 1, status: 'deleted' });
     expect((await rest.get(`/api/v1/workflows/${key}`)).status).toBe(404);
   });
 });
@@ -439,7 +449,7 @@ describe('POST /api/v1/workflows/runs/{run_id}/cancel and /retry', () => {
 
     const again = await rest.post(`/api/v1/workflows/runs/${run}/cancel`);
     expect(again.status).toBe(400);
-    expect(again.body.detail).toMatch(/is already CANCELLED; only PENDING or RUNNING runs can be cancelled/);
+    expect(again.body.detail).toMatch(/is already cancelled; only pending or running runs can be cancelled$/);
     const badBody = await rest.post(`/api/v1/workflows/runs/${run}/cancel`, { reason: 5 });
     expect(badBody.status).toBe(422);
     expect(badBody.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'reason'] })]);
@@ -470,7 +480,7 @@ describe('POST /api/v1/workflows/runs/{run_id}/cancel and /retry', () => {
 
     const refused = await rest.post(`/api/v1/workflows/runs/${run}/retry`);
     expect(refused.status).toBe(400);
-    expect(refused.body.detail).toMatch(/is COMPLETED; only FAILED or CANCELLED runs can be retried/);
+    expect(refused.body.detail).toMatch(/is completed; only failed or cancelled runs can be retried$/);
     const unknown = '123e4567-e89b-12d3-a456-426614174000';
     for (const action of ['cancel', 'retry']) {
       const missing = await rest.post(`/api/v1/workflows/runs/${unknown}/${action}`);

@@ -230,7 +230,11 @@ describe('executions: list, details, status, cancel', () => {
     expect(detail.step_executions.map((s: { step_id: string; status: string }) => [s.step_id, s.status])).toEqual([
       ['approve', 'cancelled'],
     ]);
-    expectDetail(await rest.post(`/api/workflows/executions/${id}/cancel`), 409, /already CANCELLED/);
+    expectDetail(
+      await rest.post(`/api/workflows/executions/${id}/cancel`),
+      409,
+      /^Workflow execution '.+' is already cancelled; only pending or running executions can be cancelled$/,
+    );
 
     const unknown = '00000000-0000-4000-8000-00000000dead';
     for (const path of [`/executions/${unknown}`, `/executions/${unknown}/status`, `/executions/${unknown}/timeline`]) {

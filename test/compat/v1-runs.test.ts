@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelRunDocument, RunDocument } from '../gql/graphql.ts';
 import { AgentReply } from '../support/agents.ts';
-import { expectMember } from '../support/flows.ts';
+import { dbId, expectMember } from '../support/flows.ts';
 import type { Body } from '../support/rest.ts';
 import { eventually, waitForRun } from '../support/runs.ts';
 import { chain, v1RunFixture, type V1RunFixture } from '../support/v1-runs.ts';
@@ -61,7 +61,8 @@ describe('GET /api/v1/runs/{run_id} and /steps', () => {
       run_id: runId,
       workflow_id: wf.key,
       workflow_name: wf.name,
-      workflow_definition_id: wf.versionId,
+      // Seed 004 names the current version by the workflow's id.
+      workflow_definition_id: dbId(wf.id),
       status: 'COMPLETED',
       input_data: input,
       triggered_by: 'system',
@@ -152,7 +153,10 @@ describe('GET /api/v1/runs/{run_id} and /steps', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelled_by: 'system', error_message: 'Cancelled', completed_at: null });
     const after = (await x.rest.get(`/api/v1/runs/${runId}/steps`)).body as Body[];
-    expect(after.map((s) => s.status)).toEqual(['COMPLETED', 'CANCELLED']);
+    expect(after.map((s) => [s.status, s.error_message])).toEqual([
+      ['COMPLETED', null],
+      ['FAILED', 'Cancelled'],
+    ]);
   });
 
   it('answers 404 with the documented detail for an unknown run, on every run endpoint', async () => {
@@ -278,7 +282,8 @@ describe('POST /api/v1/runs/{run_id}/cancel', () => {
       run_id: runId,
       workflow_id: wf.key,
       workflow_name: wf.name,
-      workflow_definition_id: wf.versionId,
+      // Seed 004 names the current version by the workflow's id.
+      workflow_definition_id: dbId(wf.id),
       status: 'CANCELLED',
       input_data: { source: 'https://api.example.com/large-dataset' },
       triggered_by: 'system',

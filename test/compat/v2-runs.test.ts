@@ -143,7 +143,7 @@ describe('POST /api/v2/workflows/:id/execute', () => {
     await x.rest.patch(`${BASE}/${approval.id}`, { status: 'archived' });
     const archived = await x.rest.post(`${BASE}/${approval.id}/execute`, { inputs: {} });
     expectFailure(archived, 400);
-    expect(archived.body.error).toMatch(/ARCHIVED/);
+    expect(archived.body.error).toMatch(/is archived/);
     expectFailure(await x.rest.post(`${BASE}/a1b2c3d4-e5f6-7890-abcd-ef1234567890/execute`, { inputs: {} }), 404);
   });
 });
@@ -222,7 +222,7 @@ describe('DELETE /api/v2/workflows/:id/runs/:runId', () => {
 
     const again = await x.rest.delete(`${BASE}/${wf.id}/runs/${runId}`);
     expectFailure(again, 400);
-    expect(again.body.error).toMatch(/already CANCELLED/);
+    expect(again.body.error).toMatch(/already terminated/);
     expectFailure(await x.rest.delete(`${BASE}/${weekly.id}/runs/${runId}`), 404);
     expectFailure(await x.rest.delete(`${BASE}/${wf.id}/runs/e5f6a7b8-c9d0-1234-ef56-789012345678`), 404);
   });
@@ -232,7 +232,7 @@ describe('DELETE /api/v2/workflows/:id/runs/:runId', () => {
     await waitForRun(x.t, run.id);
     const refused = await x.rest.delete(`${BASE}/${weekly.id}/runs/${run.id}`);
     expectFailure(refused, 400);
-    expect(refused.body.error).toMatch(/already COMPLETED/);
+    expect(refused.body.error).toMatch(/already completed/);
     expect((await x.rest.get(`${BASE}/${weekly.id}/runs/${run.id}`)).body.run.status).toBe('completed');
   });
 });

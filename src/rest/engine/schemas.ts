@@ -2,8 +2,9 @@
 // the domain's view of a workflow instance (a run).
 import { z } from '@hono/zod-openapi';
 import type { InstanceStatus } from '../../domain/workflow-instances.ts';
-import { RUN_STATUSES, type RunStatus, STEP_STATUSES } from '../../domain/statuses.ts';
+import { asStatus, RUN_STATUSES, STEP_STATUSES } from '../../domain/statuses.ts';
 import { iso, JsonObject } from '../schemas.ts';
+import { ENGINE_STATES, engineState } from '../statuses.ts';
 
 const timestamp = (description: string) => z.string().nullable().openapi({ format: 'date-time', description });
 
@@ -57,16 +58,6 @@ export const EngineWorkflowIdParam = z.object({
       'The workflow instance: the run id that POST /workflows returned (also accepted by /api/v1/runs/{run_id} and GraphQL `run(id:)`).',
   }),
 });
-
-/** How the seed's callers name an instance's state. */
-const ENGINE_STATES = ['pending', 'running', 'completed', 'failed', 'stopped'] as const;
-const STATE_OF: Record<RunStatus, (typeof ENGINE_STATES)[number]> = {
-  PENDING: 'pending',
-  RUNNING: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  CANCELLED: 'stopped',
-};
 
 const EngineStepStatus = z
   .object({
@@ -129,14 +120,14 @@ const messageOf = (error: unknown): string | null => {
 /** The status object of an instance. */
 export function engineStatus(status: InstanceStatus): z.infer<typeof EngineWorkflowStatus> {
   const { run, workflow, progress } = status;
-  const runStatus = run.status as RunStatus;
+  const runStatus = asStatus(RUN_STATUSES, run.status);
   return {
     id: run.id,
     workflow_id: run.id,
     name: workflow.name,
     workflow_key: workflow.key,
     version: status.version,
-    state: STATE_OF[runStatus],
+    state: engineState(runStatus),
     status: runStatus,
     progress: progress.total === 0 ? 0 : progress.done / progress.total,
     steps_total: progress.total,
@@ -146,7 +137,7 @@ export function engineStatus(status: InstanceStatus): z.infer<typeof EngineWorkf
     steps: status.steps.map((step) => ({
       id: step.stepId,
       type: step.stepType,
-      status: step.status as (typeof STEP_STATUSES)[number],
+      status: asStatus(STEP_STATUSES, step.status),
       attempts: step.attempt,
       output: step.output ?? null,
       error: step.status === 'FAILED' ? messageOf(step.error) : null,

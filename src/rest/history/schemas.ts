@@ -1,19 +1,18 @@
 // Seed 000's run-history request and response bodies (GET /api/v1/workflows/runs, cancel,
-// retry). Statuses are the engine's, lower-cased; times are ISO 8601.
+// retry). Seed 000 names a status field and filter but no values, so statuses are the engine's,
+// lower-cased (src/rest/statuses.ts), as a closed enum; times are ISO 8601.
 import { z } from '@hono/zod-openapi';
 import { FINAL_OUTPUT_SNIPPET_CHARS, RUN_HISTORY_MAX_LIMIT, type RunHistoryItem } from '../../domain/run-history.ts';
-import type { RunStatus } from '../../domain/statuses.ts';
+import { RUN_STATUSES, type RunStatus } from '../../domain/statuses.ts';
 import { iso } from '../schemas.ts';
+import { HISTORY_RUN_STATUSES, historyRunStatus, internalStatusesOf, type HistoryRunStatus as Status } from '../statuses.ts';
 import { instant } from '../v1/run-schemas.ts';
-
-const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const satisfies Lowercase<RunStatus>[];
-type Status = (typeof STATUSES)[number];
 
 const STATUS_TEXT =
   '`pending` (accepted, waiting for a worker), `running` (executing, or waiting on a timer or a signal), `completed`, `failed` (a step failed for good, or the run timed out), `cancelled`.';
 
 /** A run status as the history dialect writes it. */
-export const HistoryRunStatus = z.enum(STATUSES).openapi('HistoryRunStatus', { description: `Run status: ${STATUS_TEXT}` });
+export const HistoryRunStatus = z.enum(HISTORY_RUN_STATUSES).openapi('HistoryRunStatus', { description: `Run status: ${STATUS_TEXT}` });
 
 /** Query of GET /api/v1/workflows/runs. */
 export const HistoryRunListQuery = z.object({
@@ -115,7 +114,7 @@ export function historyItem(item: RunHistoryItem): z.infer<typeof HistoryRunList
   return {
     id: item.id,
     workflow_key: item.workflowKey,
-    status: item.status.toLowerCase() as Status,
+    status: historyRunStatus(item.status),
     started_at: item.startedAt.toISOString(),
     ended_at: iso(item.endedAt),
     user_id: item.userId,
@@ -126,7 +125,9 @@ export function historyItem(item: RunHistoryItem): z.infer<typeof HistoryRunList
   };
 }
 
-/** The domain's status for a list filter. */
+/** The domain's status for a list filter (the mapping is one-to-one, so exactly one). */
 export function runStatusOf(status: Status): RunStatus {
-  return status.toUpperCase() as Uppercase<Status>;
+  const [internal] = internalStatusesOf(RUN_STATUSES, historyRunStatus, status);
+  if (!internal) throw new Error(`no internal run status shows as "${status}"`);
+  return internal;
 }

@@ -1,25 +1,26 @@
 // Seed 002's execution responses (WorkflowExecutionResponse with its step executions, the
 // status snapshot, submission and cancellation), and the functions that build them.
-// Statuses are Flowdeck's run and step statuses in lower case; durations are in seconds.
+// Seed 002 documents no statuses: they are Flowdeck's run and step statuses in lower case (see
+// src/rest/statuses.ts), as closed enums; durations are in seconds.
 import { z } from '@hono/zod-openapi';
 import type { Run, Workflow, WorkflowVersion } from '../../db/models.ts';
 import type { StepExecution } from '../../domain/run-queries.ts';
+import { asStatus, RUN_STATUSES, STEP_STATUSES } from '../../domain/statuses.ts';
 import type { ExecutionDetail } from '../../domain/workflow-executions.ts';
 import { iso, JsonObject } from '../schemas.ts';
-import { EXECUTION_STATUSES } from './schemas.ts';
+import { LEGACY_EXECUTION_STATUSES, LEGACY_STEP_STATUSES, legacyExecutionStatus, legacyStepStatus } from '../statuses.ts';
 import { LegacyWorkflow, LegacyWorkflowStep, stepsOf, workflowView } from './views.ts';
 
 // Not JsonObject.nullable(): JsonObject's explicit `type: object` would hide the null.
 const NullableObject = z.record(z.string(), z.unknown()).nullable();
 
-const STEP_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'skipped'] as const;
 /** An execution's status. */
-export const ExecutionStatus = z.enum(EXECUTION_STATUSES).openapi({
+export const ExecutionStatus = z.enum(LEGACY_EXECUTION_STATUSES).openapi({
   description:
     '`pending` (accepted, waiting for a worker), `running` (including waiting on a timer or a signal), `completed`, `failed` (a step failed, or the execution timed out) or `cancelled`.',
 });
 /** A step execution's status. */
-export const StepStatus = z.enum(STEP_STATUSES).openapi({
+export const StepStatus = z.enum(LEGACY_STEP_STATUSES).openapi({
   description:
     '`pending`, `running` (including waiting on a timer or a signal), `completed`, `failed`, `cancelled` or `skipped` (a branch not taken).',
 });
@@ -31,8 +32,11 @@ export const seconds = (description: string) =>
     .number()
     .nullable()
     .openapi({ description: `${description}, in seconds.` });
-/** Any JSON value. */
-export const Json = z.unknown().openapi({ description: 'Any JSON value, or null.' });
+/** Any JSON value, null included; always sent, so required in the document (a bare z.unknown() is optional there). */
+export const Json = z
+  .unknown()
+  .refine((value) => value !== undefined)
+  .openapi({ description: 'Any JSON value, or null.' });
 
 /** The answer of POST /api/workflows/{workflow_id}/execute. */
 export const LegacyExecutionSubmitted = z
@@ -133,8 +137,10 @@ export const LegacyExecutionCancelled = z
   })
   .openapi('LegacyExecutionCancelled');
 
-/** A stored status in this API's lower case. */
-export const lower = <T extends string>(status: string) => status.toLowerCase() as T;
+/** A stored run status in this API's words. */
+const executionStatus = (status: string) => legacyExecutionStatus(asStatus(RUN_STATUSES, status));
+/** A stored step status in this API's words (a waiting step is running). */
+const stepStatus = (status: string) => legacyStepStatus(asStatus(STEP_STATUSES, status));
 const secondsBetween = (from: Date | null, to: Date | null) => (from && to ? (to.getTime() - from.getTime()) / 1000 : null);
 /** Milliseconds as seconds. */
 export const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
@@ -145,8 +151,6 @@ export const messageOf = (error: unknown): string | null => {
   const message = objectOrNull(error)?.message;
   return typeof message === 'string' ? message : null;
 };
-/** A waiting step holds no worker but has not finished: this API calls it running. */
-export const stepStatus = (status: string) => (status === 'WAITING' ? 'running' : lower<(typeof STEP_STATUSES)[number]>(status));
 
 function stepExecutionView(run: Run, s: StepExecution, steps: ReturnType<typeof stepsOf>): z.output<typeof LegacyStepExecution> {
   const { step } = s;
@@ -185,7 +189,7 @@ export function executionView(
     workspace_id: run.workspaceId,
     project_id: workflow.projectId,
     execution_number: number,
-    status: lower(run.status),
+    status: executionStatus(run.status),
     input_variables: objectOrNull(run.inputs),
     results: run.outputs ?? null,
     started_at: iso(run.startedAt),
@@ -211,7 +215,7 @@ export function statusView(run: Run): z.output<typeof LegacyExecutionStatus> {
   return {
     execution_id: run.id,
     workflow_id: run.workflowId,
-    status: lower(run.status),
+    status: executionStatus(run.status),
     started_at: iso(run.startedAt),
     completed_at: iso(run.completedAt),
     duration: secondsBetween(run.startedAt, run.completedAt),

@@ -3,9 +3,18 @@
 import { z } from '@hono/zod-openapi';
 import type { DurationStats, RunStats, RunTimeline, WorkspaceStats } from '../../domain/analytics.ts';
 import type { ExecutionDetail } from '../../domain/workflow-executions.ts';
+import { RUN_STATUSES } from '../../domain/statuses.ts';
 import { iso } from '../schemas.ts';
-import { ExecutionStatus, Json, lower, messageOf, sec, seconds, StepStatus, stepStatus, timestamp } from './execution-views.ts';
-import { EXECUTION_STATUSES } from './schemas.ts';
+import {
+  LEGACY_ATTEMPT_STATUSES,
+  LEGACY_EXECUTION_STATUSES,
+  legacyAttemptStatus,
+  legacyExecutionStatus,
+  type LegacyExecutionStatus,
+  legacyStepStatus,
+  type LegacyStepStatus,
+} from '../statuses.ts';
+import { ExecutionStatus, Json, messageOf, sec, seconds, StepStatus, timestamp } from './execution-views.ts';
 import { stepsOf } from './views.ts';
 
 const Durations = z
@@ -34,7 +43,7 @@ export const LegacyExecutionStats = z
     status_counts: z
       .object(
         Object.fromEntries(
-          EXECUTION_STATUSES.map((s) => [
+          LEGACY_EXECUTION_STATUSES.map((s) => [
             s,
             z
               .number()
@@ -77,7 +86,10 @@ const TimelineStep = z
       .array(
         z.object({
           attempt: z.number().int().openapi({ description: 'Attempt number, from 1.' }),
-          status: z.string().openapi({ description: '`running`, `succeeded`, `failed`, `cancelled` or `interrupted`.' }),
+          status: z.enum(LEGACY_ATTEMPT_STATUSES).openapi({
+            description:
+              '`running`, `succeeded`, `failed`, `cancelled` (cut off by a cancel or by the run failing) or `interrupted` (its worker died; not counted against retries).',
+          }),
           started_at: z.string().openapi({ format: 'date-time', description: 'When it started.' }),
           finished_at: timestamp('When it ended.'),
           duration_seconds: seconds('Its duration'),
@@ -139,7 +151,7 @@ export function timelineView(timeline: RunTimeline, d: ExecutionDetail): z.outpu
         step_name: definition?.name ?? entry.stepId,
         step_order: definition?.step_order ?? 0,
         step_type: entry.type,
-        status: stepStatus(entry.status),
+        status: legacyStepStatus(entry.status),
         depends_on: entry.dependsOn,
         ready_at: iso(entry.readyAt),
         started_at: iso(entry.startedAt),
@@ -152,7 +164,7 @@ export function timelineView(timeline: RunTimeline, d: ExecutionDetail): z.outpu
         output_summary: execution?.step.output ?? null,
         attempts: entry.attempts.map((a) => ({
           attempt: a.attempt,
-          status: a.status.toLowerCase(),
+          status: legacyAttemptStatus(a.status),
           started_at: a.startedAt.toISOString(),
           finished_at: iso(a.finishedAt),
           duration_seconds: sec(a.durationMs),
@@ -160,11 +172,11 @@ export function timelineView(timeline: RunTimeline, d: ExecutionDetail): z.outpu
       };
     })
     .sort((a, b) => a.step_order - b.step_order);
-  const count = (status: string) => steps.filter((s) => s.status === status).length;
+  const count = (status: LegacyStepStatus) => steps.filter((s) => s.status === status).length;
   return {
     execution_id: timeline.runId,
     workflow_id: d.run.workflowId,
-    status: lower(timeline.status),
+    status: legacyExecutionStatus(timeline.status),
     created_at: timeline.createdAt.toISOString(),
     started_at: iso(timeline.startedAt),
     completed_at: iso(timeline.completedAt),
@@ -184,13 +196,20 @@ const percent = (rate: number | null) => (rate === null ? 0 : rate * 100);
 /** The sum of the durations: the mean times the count is a whole number of milliseconds. */
 const totalSeconds = (d: DurationStats) => (d.avg === null ? 0 : Math.round(d.avg * d.count) / 1000);
 
+// Each engine status counted under the word this API shows it as, so the keys are the statuses an execution can have.
+function statusCounts(counts: WorkspaceStats['counts']): Record<LegacyExecutionStatus, number> {
+  const out = Object.fromEntries(LEGACY_EXECUTION_STATUSES.map((s) => [s, 0])) as Record<LegacyExecutionStatus, number>;
+  for (const status of RUN_STATUSES) out[legacyExecutionStatus(status)] += counts[status];
+  return out;
+}
+
 /** Workspace-wide statistics: all executions, plus those created in the last 24 hours. */
 export function statsView(all: WorkspaceStats, recent: RunStats, liveWorkers: number): z.output<typeof LegacyExecutionStats> {
   const d = all.durationMs;
   return {
     total_executions: all.total,
     recent_executions_24h: recent.total,
-    status_counts: Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, all.counts[s.toUpperCase() as keyof typeof all.counts]])),
+    status_counts: statusCounts(all.counts),
     success_rate: percent(all.successRate),
     durations: {
       count: d.count,

@@ -1,13 +1,17 @@
 // Request and response schemas of seed 004's /api/v1/runs endpoints (the run object itself is
 // in run-view.ts, shared with the execute endpoint).
 import { z } from '@hono/zod-openapi';
+import type { Run } from '../../db/models.ts';
+import { runEventType } from '../../domain/run-event-details.ts';
 import type { RunLogEntry } from '../../domain/run-logs.ts';
-import { RUN_STATUSES } from '../../domain/statuses.ts';
+import { asStatus, STEP_STATUSES } from '../../domain/statuses.ts';
 import type { StepExecution } from '../../domain/run-queries.ts';
 import { iso, JsonObject, PageQuery, pageOf } from '../schemas.ts';
-import { RunResponse } from './run-view.ts';
+import { RUN_EVENT_TYPES } from '../sse.ts';
+import { V1_RUN_STATUSES, V1_STEP_STATUSES, v1StepStatus } from '../statuses.ts';
+import { RunResponse, runErrorMessage } from './run-view.ts';
 
-const RUN_STATUS = z.enum(RUN_STATUSES);
+const RUN_STATUS = z.enum(V1_RUN_STATUSES);
 
 // ISO 8601 instants as pydantic accepts them: a date-time with or without an offset (none
 // means UTC, whatever the server's zone), or a bare date (midnight UTC).
@@ -28,11 +32,10 @@ export const RunListQuery = PageQuery.extend({
     .min(1)
     .optional()
     .openapi({ description: "Only runs of the workflow with this key (the run object's `workflow_id`, e.g. `wf-data-pipeline-001`)." }),
-  workflow_definition_id: z
-    .string()
-    .min(1)
-    .optional()
-    .openapi({ description: "Only runs of this workflow version (the run object's `workflow_definition_id`)." }),
+  workflow_definition_id: z.string().min(1).optional().openapi({
+    description:
+      "Only runs of this workflow version (the run object's `workflow_definition_id`; the workflow's id names its current version).",
+  }),
   created_after: instant(
     'Only runs created strictly after this instant (ISO 8601; without an offset it is UTC; a bare date means midnight UTC).',
   ),
@@ -69,9 +72,13 @@ export const CancelRunRequest = z
   })
   .openapi('CancelRunRequest');
 
-// The engine's WAITING (a delay timer or a signal being awaited) is a step that has started and
-// not finished, which is what seed 004's callers call RUNNING.
-const STEP_STATUS = z.enum(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED']);
+// Sent for every step, null included, so required in the document (a bare z.unknown() would
+// make it optional there).
+const presentJson = (description: string) =>
+  z
+    .unknown()
+    .refine((value) => value !== undefined)
+    .openapi({ description });
 
 /** One step execution of a run. */
 export const StepExecutionResponse = z
@@ -80,41 +87,52 @@ export const StepExecutionResponse = z
     run_id: z.string().openapi({ description: 'The run it belongs to.' }),
     step_id: z.string().openapi({ description: "The step's id in the workflow definition." }),
     step_name: z.string().openapi({ description: "The step's name in the definition (its id when it has none)." }),
-    agent_name: z.string().nullable().openapi({ description: 'The agent the step calls; null for steps that call no agent.' }),
-    status: STEP_STATUS.openapi({
-      description:
-        'PENDING: waiting to execute (or to be retried after a failed attempt); RUNNING: executing, or waiting on a delay timer or an external signal; COMPLETED: finished successfully; FAILED: failed with an error; SKIPPED: on a branch not taken (conditional execution); CANCELLED: stopped because the run was cancelled or failed elsewhere before this step finished.',
-    }),
-    input_data: z.unknown().openapi({ description: 'The resolved input of its latest attempt; null before it starts.' }),
-    output_data: z.unknown().openapi({ description: 'What it produced; null unless COMPLETED.' }),
-    started_at: z.string().nullable().openapi({ format: 'date-time', description: 'When it first started; null before it starts.' }),
-    completed_at: z
+    agent_name: z
       .string()
       .nullable()
-      .openapi({ format: 'date-time', description: 'When it reached COMPLETED, FAILED, SKIPPED or CANCELLED.' }),
-    error_message: z.string().nullable().openapi({ description: 'The error of its latest failed attempt, if any.' }),
+      .openapi({ description: 'The agent the step calls; null for steps that call no agent (transform, condition, http, delay, wait).' }),
+    status: z.enum(V1_STEP_STATUSES).openapi({
+      description:
+        'PENDING: waiting to execute (or to be retried after a failed attempt); RUNNING: executing, or waiting on a delay timer or an external signal; COMPLETED: finished successfully; FAILED: failed with an error, or cut off while running because the run was cancelled or failed elsewhere (`error_message` then starts with `Cancelled`); SKIPPED: skipped (conditional execution: a branch not taken), or never started because the run was cancelled (`error_message` then starts with `Cancelled`).',
+    }),
+    input_data: presentJson('The resolved input of its latest attempt (any JSON value); null before it starts.'),
+    output_data: presentJson('What it produced (any JSON value); null unless COMPLETED.'),
+    started_at: z.string().nullable().openapi({ format: 'date-time', description: 'When it first started; null before it starts.' }),
+    completed_at: z.string().nullable().openapi({ format: 'date-time', description: 'When it reached COMPLETED, FAILED or SKIPPED.' }),
+    error_message: z.string().nullable().openapi({
+      description:
+        "The error of its latest failed attempt; for a step cut off by a cancel, the run's `Cancelled: <reason>` (`Cancelled: <the run's error>` when the run failed elsewhere); null otherwise.",
+    }),
   })
   .openapi('StepExecutionResponse');
 
 /** The steps of a run, ordered by start time. */
 export const StepExecutionList = z.array(StepExecutionResponse).openapi('StepExecutionList');
 
-/** A step execution in seed 004's shape. */
-export function stepView(runId: string, execution: StepExecution): z.infer<typeof StepExecutionResponse> {
+// Why a step was cut off: the run's own cancel message, or the run failing elsewhere.
+function cutOffMessage(run: Run): string {
+  const message = runErrorMessage(run);
+  if (run.status === 'CANCELLED') return message ?? 'Cancelled';
+  return message ? `Cancelled: ${message}` : 'Cancelled';
+}
+
+/** A step execution of `run` in seed 004's shape (statuses mapped into the documented five). */
+export function stepView(run: Run, execution: StepExecution): z.infer<typeof StepExecutionResponse> {
   const { step } = execution;
+  const status = asStatus(STEP_STATUSES, step.status);
   const error = step.error as { message?: unknown } | null;
   return {
     id: step.id,
-    run_id: runId,
+    run_id: run.id,
     step_id: step.stepId,
     step_name: execution.name,
     agent_name: execution.agentName,
-    status: step.status === 'WAITING' ? 'RUNNING' : (step.status as z.infer<typeof STEP_STATUS>),
+    status: v1StepStatus(status, step.startedAt !== null),
     input_data: execution.input ?? null,
     output_data: step.output ?? null,
     started_at: iso(step.startedAt),
     completed_at: iso(step.completedAt),
-    error_message: typeof error?.message === 'string' ? error.message : null,
+    error_message: status === 'CANCELLED' ? cutOffMessage(run) : typeof error?.message === 'string' ? error.message : null,
   };
 }
 
@@ -133,14 +151,17 @@ export const RunLogEntryResponse = z
     seq: z.number().int().openapi({ description: 'Sequence number of the entry in the run (increases by one per entry).' }),
     timestamp: z.string().openapi({ format: 'date-time', description: 'When it was recorded.' }),
     level: z.enum(['info', 'warning', 'error']).openapi({ description: 'Severity.' }),
-    type: z.string().openapi({
+    type: z.enum(RUN_EVENT_TYPES).openapi({
       description:
         'What happened: `step.log` (a line the agent logged), `step.started` / `step.completed` / `step.retry_scheduled` / `step.failed` / `step.interrupted` (attempts), `step.skipped`, `step.cancelled`, `step.waiting`, `step.signalled`, `step.reused`, `run.created`, `run.started`, `run.completed`, `run.failed`, `run.cancelled`, `run.retried`.',
     }),
     step_id: z.string().nullable().openapi({ description: 'The step it concerns; null for run-level entries.' }),
     attempt: z.number().int().nullable().openapi({ description: 'The attempt it belongs to, when it belongs to one.' }),
     message: z.string().openapi({ description: 'Human-readable text (for `step.log`, the line the agent logged).' }),
-    data: JsonObject.openapi({ description: 'The event as recorded (for `step.log`: level, message, data and attempt).' }),
+    data: JsonObject.openapi({
+      description:
+        "The event as recorded (for `step.log`: level, message, data and attempt; for `run.retried`: `previousStatus`, the run's FAILED or CANCELLED).",
+    }),
   })
   .openapi('RunLogEntry');
 
@@ -162,7 +183,7 @@ export function logView(entry: RunLogEntry): z.infer<typeof RunLogEntryResponse>
     seq: entry.seq,
     timestamp: entry.timestamp.toISOString(),
     level: entry.level,
-    type: entry.type,
+    type: runEventType(entry.type),
     step_id: entry.stepId,
     attempt: entry.attempt,
     message: entry.message,

@@ -1,13 +1,16 @@
 // The run object of seed 004, shared by /api/v1/runs and POST /api/v1/workflows/{id}/execute.
 import { z } from '@hono/zod-openapi';
 import type { Run } from '../../db/models.ts';
-import { RUN_STATUSES } from '../../domain/statuses.ts';
+import { asStatus, RUN_STATUSES } from '../../domain/statuses.ts';
 import { iso, JsonObject } from '../schemas.ts';
+import { V1_RUN_STATUSES, v1RunStatus } from '../statuses.ts';
 
 /** What a run view needs of the run's workflow. */
 export interface RunWorkflow {
   key: string;
   name: string;
+  /** Seed 004 names the current version by the workflow's id (see `versionPublicId`). */
+  currentVersionId: string | null;
 }
 
 const timestamp = (description: string) => z.string().openapi({ format: 'date-time', description });
@@ -20,8 +23,11 @@ export const RunResponse = z
     run_id: z.string().openapi({ description: 'Run identifier (same as `id`).' }),
     workflow_id: z.string().openapi({ description: "The workflow's key (e.g. `wf-data-pipeline-001`)." }),
     workflow_name: z.string().openapi({ description: "The workflow's name." }),
-    workflow_definition_id: z.string().openapi({ description: 'Id of the workflow version (definition) this run executes.' }),
-    status: z.enum(RUN_STATUSES).openapi({
+    workflow_definition_id: z.string().openapi({
+      description:
+        "Id of the workflow version (definition) this run executes, as `/api/v1/workflows/{workflow_id}/versions` shows it: the workflow's id while that version is current, the version's own id once superseded.",
+    }),
+    status: z.enum(V1_RUN_STATUSES).openapi({
       description:
         'PENDING: created, waiting to start; RUNNING: executing (including waiting on a timer or signal); COMPLETED: finished successfully; FAILED: failed with an error; CANCELLED: cancelled by a caller.',
     }),
@@ -45,8 +51,11 @@ export const RunResponse = z
 /** The run object as sent. */
 export type RunResponseBody = z.infer<typeof RunResponse>;
 
-// The engine records a step failure as `step "<id>" failed: <message>`; seed 004 words it differently.
-function errorMessage(run: Run): string | null {
+/**
+ * The run's `error_message` as seed 004 words it: the engine records a step failure as
+ * `step "<id>" failed: <message>`, seed 004 as `Step '<id>' failed: <message>`.
+ */
+export function runErrorMessage(run: Run): string | null {
   const error = run.error as { message?: unknown; stepId?: unknown } | null;
   if (!error || typeof error.message !== 'string') return null;
   if (run.status === 'FAILED' && typeof error.stepId === 'string') {
@@ -65,8 +74,8 @@ export function runView(run: Run, workflow: RunWorkflow): RunResponseBody {
     run_id: run.id,
     workflow_id: workflow.key,
     workflow_name: workflow.name,
-    workflow_definition_id: run.workflowVersionId,
-    status: run.status as RunResponseBody['status'],
+    workflow_definition_id: run.workflowVersionId === workflow.currentVersionId ? run.workflowId : run.workflowVersionId,
+    status: v1RunStatus(asStatus(RUN_STATUSES, run.status)),
     input_data: (run.inputs ?? {}) as Record<string, unknown>,
     triggered_by: run.triggeredByUser ?? 'system',
     created_at: run.createdAt.toISOString(),
@@ -75,6 +84,6 @@ export function runView(run: Run, workflow: RunWorkflow): RunResponseBody {
     completed_at: cancelled ? null : iso(run.completedAt),
     cancelled_at: iso(run.cancelledAt),
     cancelled_by: cancelled ? (run.cancelledBy ?? 'system') : run.cancelledBy,
-    error_message: errorMessage(run),
+    error_message: runErrorMessage(run),
   };
 }

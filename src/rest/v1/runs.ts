@@ -46,7 +46,7 @@ const getSteps = createRoute({
   tags,
   summary: 'Get run steps',
   description:
-    "Every step of the run, ordered by start time; steps that have not started yet come last, in the workflow's order. `input_data` is the resolved input of the step's latest attempt.",
+    "Every step of the run, ordered by start time; steps that have not started yet come last, in the workflow's order. `input_data` is the resolved input of the step's latest attempt. Statuses are the five Step Status Values: a step cut off by a cancel is FAILED if it had started and SKIPPED if it never did, with the cancel in `error_message`; a step waiting on a timer or a signal is RUNNING.",
   request: { params: RunIdParam },
   responses: { 200: jsonResponse(StepExecutionList, 'The steps of the run.'), ...errorResponses(400, 404) },
 });
@@ -126,9 +126,12 @@ export function v1RunRoutes(): RestRoutes {
 
   app.openapi(getSteps, async (c) => {
     const { run_id } = c.req.valid('param');
-    const steps = await c.var.services.runs.stepExecutions(c.var.principal, run_id);
+    const { runs } = c.var.services;
+    const steps = await runs.stepExecutions(c.var.principal, run_id);
+    // Read after the steps: a step found cut off by a cancel finds the run's cancel message here.
+    const run = await runs.get(c.var.principal, run_id);
     return c.json(
-      steps.map((s) => stepView(s.step.runId, s)),
+      steps.map((s) => stepView(run, s)),
       200,
     );
   });

@@ -2,36 +2,22 @@
 // callers read (running, completed, failed, terminated).
 import { z } from '@hono/zod-openapi';
 import type { Run } from '../../db/models.ts';
-import type { RunStatus } from '../../domain/statuses.ts';
+import { asStatus, RUN_STATUSES, type RunStatus } from '../../domain/statuses.ts';
 import { iso, JsonObject } from '../schemas.ts';
+import { internalStatusesOf, V2_RUN_STATUSES, v2RunStatus, type V2RunStatus } from '../statuses.ts';
 import { Success } from './workflow-schemas.ts';
 
-const STATUSES = ['running', 'completed', 'failed', 'terminated'] as const;
-type Status = (typeof STATUSES)[number];
-
-/** The documented status of each engine status: a run is `running` from the moment it is accepted. */
-const STATUS_OF: Record<RunStatus, Status> = {
-  PENDING: 'running',
-  RUNNING: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  CANCELLED: 'terminated',
-};
-
-/** The engine statuses a documented status filter selects. */
-export const V2_RUN_STATUS_FILTERS: Record<Status, RunStatus[]> = {
-  running: ['PENDING', 'RUNNING'],
-  completed: ['COMPLETED'],
-  failed: ['FAILED'],
-  terminated: ['CANCELLED'],
-};
+/** The engine statuses a documented status filter selects (`running` is PENDING or RUNNING). */
+export function v2RunStatusFilter(status: V2RunStatus): RunStatus[] {
+  return internalStatusesOf(RUN_STATUSES, v2RunStatus, status);
+}
 
 /** A run. */
 export const V2Run = z
   .object({
     id: z.string().openapi({ description: 'The run ID (a UUID); the same id /api/v1/runs/{run_id} and GraphQL `run(id:)` take.' }),
     workflow_id: z.string().openapi({ description: 'The workflow ID.' }),
-    status: z.enum(STATUSES).openapi({
+    status: z.enum(V2_RUN_STATUSES).openapi({
       description:
         '`running` (accepted, executing, or waiting on a timer or signal), `completed`, `failed`, or `terminated` (stopped by DELETE .../runs/:runId or another API).',
     }),
@@ -71,7 +57,7 @@ export const V2ExecuteRequest = z
 
 /** Query of GET /api/v2/workflows/:id/runs. */
 export const V2RunListQuery = z.object({
-  status: z.enum(STATUSES).optional().openapi({ description: 'Filter by run status: running, completed, failed, or terminated.' }),
+  status: z.enum(V2_RUN_STATUSES).optional().openapi({ description: 'Filter by run status: running, completed, failed, or terminated.' }),
   limit: z.coerce
     .number()
     .int()
@@ -94,11 +80,11 @@ export function runBody(run: Run): z.output<typeof V2Run> {
   return {
     id: run.id,
     workflow_id: run.workflowId,
-    status: STATUS_OF[run.status as RunStatus],
+    status: v2RunStatus(asStatus(RUN_STATUSES, run.status)),
     inputs: (run.inputs ?? {}) as Record<string, unknown>,
     outputs: (run.outputs ?? null) as Record<string, unknown> | null,
     error: typeof error?.message === 'string' ? error.message : null,
-    // The run exists (and counts as running) from when it was accepted; see STATUS_OF.
+    // The run exists (and counts as running) from when it was accepted; see v2RunStatus.
     started_at: run.createdAt.toISOString(),
     finished_at: iso(run.completedAt),
   };

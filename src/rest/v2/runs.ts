@@ -5,12 +5,12 @@ import { routes } from '../routes.ts';
 import { errorResponses, jsonResponse } from '../schemas.ts';
 import {
   runBody,
-  V2_RUN_STATUS_FILTERS,
   V2ExecuteRequest,
   V2RunListQuery,
   V2RunListResponse,
   V2RunParams,
   V2RunResponse,
+  v2RunStatusFilter,
 } from './run-schemas.ts';
 import { V2MessageResponse, V2WorkflowIdParam } from './workflow-schemas.ts';
 
@@ -75,7 +75,7 @@ export function v2RunRoutes(): RestRoutes {
   app.openapi(listRuns, async (c) => {
     const query = c.req.valid('query');
     const page = await c.var.services.workflowRuns.page(c.var.principal, c.req.valid('param').id, {
-      statuses: query.status ? V2_RUN_STATUS_FILTERS[query.status] : null,
+      statuses: query.status ? v2RunStatusFilter(query.status) : null,
       offset: query.offset,
       limit: query.limit,
     });
