@@ -11,11 +11,11 @@ import { parseRunFilter, runFilterWhere, workflowIdsWithKey } from './run-filter
 import { parseInput } from './schemas/issues.ts';
 import { RUN_STATUSES } from './statuses.ts';
 
-/** A run with the key and name of its workflow (which REST run objects show). */
-export type RunWithWorkflow = Run & { workflow: { key: string; name: string } };
+/** A run with the key, name and current version of its workflow (which REST run objects show). */
+export type RunWithWorkflow = Run & { workflow: { key: string; name: string; currentVersionId: string | null } };
 
 /** The workflow fields {@link RunWithWorkflow} carries. */
-export const RUN_WORKFLOW_SELECT = { workflow: { select: { key: true, name: true } } } as const;
+export const RUN_WORKFLOW_SELECT = { workflow: { select: { key: true, name: true, currentVersionId: true } } } as const;
 
 /** Columns a run page may be sorted by. */
 export const RUN_SORT_FIELDS = ['createdAt', 'updatedAt', 'completedAt', 'status'] as const;
@@ -25,7 +25,7 @@ export const runPageSchema = z.object({
   status: z.enum(RUN_STATUSES).nullish(),
   /** The workflow's key (stable across versions), not its id. */
   workflowKey: z.string().min(1).nullish(),
-  /** One version of a workflow. */
+  /** One version of a workflow; a workflow's own id names its current version. */
   workflowVersionId: z.string().min(1).nullish(),
   createdAfter: z.date().nullish(),
   createdBefore: z.date().nullish(),
@@ -54,7 +54,7 @@ export async function listRunPage(database: Database, principal: Principal, raw:
     ...inScope(principal),
     ...runFilterWhere(filter),
     ...(query.workflowKey ? { workflowId: await workflowIdsWithKey(db, principal, query.workflowKey) } : {}),
-    ...(query.workflowVersionId ? { workflowVersionId: query.workflowVersionId } : {}),
+    ...(query.workflowVersionId ? { workflowVersionId: await versionNamed(db, principal, query.workflowVersionId) } : {}),
   };
   const direction = query.sortOrder;
   const orderBy =
@@ -68,7 +68,7 @@ export async function listRunPage(database: Database, principal: Principal, raw:
   const runs = listSource<Run>(database.reader, runModel, db.run);
   const page = await offsetPage(runs, where, orderBy, query.offset, query.limit, undefined, scalarSelect(runModel));
   const ids = [...new Set(page.items.map((run) => run.workflowId))];
-  const workflows = await listSource<{ id: string; key: string; name: string }>(
+  const workflows = await listSource<{ id: string; key: string; name: string; currentVersionId: string | null }>(
     database.reader,
     database.models.get('Workflow'),
     db.workflow,
@@ -76,10 +76,22 @@ export async function listRunPage(database: Database, principal: Principal, raw:
     where: { id: { in: ids } },
     orderBy: [],
     take: ids.length,
-    select: { id: true, key: true, name: true },
+    select: { id: true, key: true, name: true, currentVersionId: true },
   });
-  const byId = new Map(workflows.map((w) => [w.id, { key: w.key, name: w.name }]));
-  return { total: page.total, items: page.items.map((run) => ({ ...run, workflow: byId.get(run.workflowId) ?? { key: '', name: '' } })) };
+  const byId = new Map(workflows.map((w) => [w.id, { key: w.key, name: w.name, currentVersionId: w.currentVersionId }]));
+  return {
+    total: page.total,
+    items: page.items.map((run) => ({ ...run, workflow: byId.get(run.workflowId) ?? { key: '', name: '', currentVersionId: null } })),
+  };
+}
+
+/**
+ * The version an id names for a run filter: a workflow's own id is how seed 004 shows its
+ * current version (the id stays across updates), any other id is a version's own.
+ */
+async function versionNamed(db: Database['prisma'], principal: Principal, id: string): Promise<string> {
+  const workflow = await db.workflow.findFirst({ where: { ...inScope(principal), id }, select: { currentVersionId: true } });
+  return workflow?.currentVersionId ?? id;
 }
 
 /** One step of a run as executed: its state, its definition's name and agent, and its latest input. */

@@ -54,9 +54,10 @@ export interface DescriptorAgent {
   steps: string[];
 }
 
-/** A workflow's current version, described. */
+/** One version of a workflow, described. */
 export interface WorkflowDescriptor {
   workflow: Workflow;
+  /** The described version: the one an id named (an older version's id names that version), or the current one. */
   version: WorkflowVersion;
   /** Whether the caller named the workflow by an id (its own, or one of its versions') or by its key. */
   matchedBy: 'id' | 'key';
@@ -145,21 +146,25 @@ export function createWorkflowDescriptorService(res: Resources, workflows: Workf
     /**
      * Describes the workflow named by `idOrKey`: first as an id (the workflow's own or any of
      * its versions', deleted workflows included, as seed 004 reads them), else as the key of a
-     * live workflow. The description is of its current version.
+     * live workflow. A version's id describes that version (seed 004 keeps one row per
+     * version); the workflow's own id and its key describe the current version.
      */
     async describe(principal: Principal, idOrKey: string): Promise<WorkflowDescriptor> {
       let matchedBy: 'id' | 'key' = 'id';
-      const found = await workflows.resolve(principal, idOrKey).catch(async (error: unknown) => {
-        if (!(error instanceof NotFoundError)) throw error;
-        const byKey = await db.workflow.findFirst({
-          where: { ...inScope(principal), key: idOrKey, deletedAt: null },
-          include: { latestVersion: true },
-        });
-        if (!byKey?.latestVersion) throw error;
-        matchedBy = 'key';
-        const { latestVersion, ...workflow } = byKey;
-        return { workflow, version: latestVersion };
-      });
+      const found = await workflows.resolve(principal, idOrKey).then(
+        ({ workflow, named }) => ({ workflow, version: named }),
+        async (error: unknown) => {
+          if (!(error instanceof NotFoundError)) throw error;
+          const byKey = await db.workflow.findFirst({
+            where: { ...inScope(principal), key: idOrKey, deletedAt: null },
+            include: { latestVersion: true },
+          });
+          if (!byKey?.latestVersion) throw error;
+          matchedBy = 'key';
+          const { latestVersion, ...workflow } = byKey;
+          return { workflow, version: latestVersion };
+        },
+      );
       const definition = found.version.definition as unknown as WorkflowDefinition;
       const { steps, stages } = describeSteps(definition);
       const schemas = ioSchemas(definition);

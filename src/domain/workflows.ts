@@ -36,6 +36,12 @@ export interface WorkflowAtVersion {
   version: WorkflowVersion;
 }
 
+/** A workflow named by an id: its current version, and the version the id named. */
+export interface ResolvedWorkflow extends WorkflowAtVersion {
+  /** The version whose id was given; the current one when the workflow's own id was. */
+  named: WorkflowVersion;
+}
+
 /** A workflow with its current version, as numbered pages list them. */
 export type WorkflowWithVersion = Workflow & { latestVersion: WorkflowVersion | null };
 
@@ -283,20 +289,21 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
     /**
      * A workflow, seen through its current version, named by the id of any of its versions or
      * by its own id: an id a caller once got keeps naming the workflow. Deleted ones are found too.
+     * `named` is the version that id names, for callers that read an older version as itself.
      */
-    async resolve(principal: Principal, id: string): Promise<WorkflowAtVersion> {
-      const named = await db.workflowVersion.findFirst({ where: { ...inScope(principal), id }, select: { workflowId: true } });
+    async resolve(principal: Principal, id: string): Promise<ResolvedWorkflow> {
+      const named = await db.workflowVersion.findFirst({ where: { ...inScope(principal), id } });
       const workflow = await db.workflow.findFirst({
         where: { ...inScope(principal), id: named?.workflowId ?? id },
         include: { latestVersion: true },
       });
       if (!workflow?.latestVersion) throw new NotFoundError('Workflow', `"${id}"`);
       const { latestVersion, ...row } = workflow;
-      return { workflow: row, version: latestVersion };
+      return { workflow: row, version: latestVersion, named: named ?? latestVersion };
     },
 
     /** Like {@link resolve}, but a deleted workflow counts as not found. */
-    async resolveLive(principal: Principal, id: string): Promise<WorkflowAtVersion> {
+    async resolveLive(principal: Principal, id: string): Promise<ResolvedWorkflow> {
       const found = await service.resolve(principal, id);
       if (found.workflow.deletedAt) throw new NotFoundError('Workflow', `"${id}"`);
       return found;
@@ -334,10 +341,18 @@ export function createWorkflowService(res: Resources, agents: AgentService) {
       return atCurrent(updated);
     },
 
-    /** The workflow an execution names by any of its ids; a deleted one is refused rather than hidden. */
+    /**
+     * The workflow an execution names by its own id or its current version's id. A deleted one is
+     * refused rather than hidden, and so is an older version's id: seed 004 shows superseded
+     * versions as inactive rows, and "Workflow is not active" is its refusal.
+     */
     async forExecution(principal: Principal, id: string): Promise<Workflow> {
-      const { workflow } = await service.resolve(principal, id);
+      const { workflow, named } = await service.resolve(principal, id);
       if (workflow.deletedAt) throw new InvalidStateError(`Workflow '${id}' is deleted; deleted workflows cannot be executed`, 'DELETED');
+      if (named.id !== workflow.currentVersionId) {
+        const current = `version ${workflow.currentVersion} ('${workflow.id}')`;
+        throw new InvalidStateError(`Workflow is not active: '${id}' is version ${named.version}, superseded by ${current}`, 'INACTIVE');
+      }
       return workflow;
     },
 

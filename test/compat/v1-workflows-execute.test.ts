@@ -115,15 +115,16 @@ describe('one workflow, two APIs', () => {
       sourceFormat: 'START_STEP_CHAIN',
       source: { start_step: 'extract', steps: ETL.steps },
     });
-    expect(dbId(g.latestVersion?.id ?? '')).toBe(wf.id);
+    // REST's id is the workflow's own (it stays across versions).
+    expect(dbId(g.id)).toBe(wf.id);
     const steps = (g.latestVersion?.definition as { steps: { id: string; agent: string; dependsOn: string[]; input: unknown }[] }).steps;
     expect(steps.map((s) => [s.id, s.agent, s.dependsOn, s.input])).toEqual([
       ['extract', 'DataExtractorAgent', [], ETL.steps.extract.input_mapping],
       ['transform', 'DataTransformerAgent', ['extract'], ETL.steps.transform.input_mapping],
       ['load', 'DataLoaderAgent', ['transform'], ETL.steps.load.input_mapping],
     ]);
-    // And the REST id of the workflow itself (GraphQL's, decoded) reads the current version.
-    expect((await rest.get(`/api/v1/workflows/${dbId(g.id)}`)).body).toMatchObject(wf);
+    // And the version's own id (GraphQL's, decoded) reads the current version too.
+    expect((await rest.get(`/api/v1/workflows/${dbId(g.latestVersion?.id ?? '')}`)).body).toMatchObject(wf);
   });
 
   it('a workflow created through GraphQL reads the same through REST, as a chain when it is one', async () => {
@@ -140,7 +141,7 @@ describe('one workflow, two APIs', () => {
     const read = await rest.get(`/api/v1/workflows/${dbId(g.id)}`);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({
-      id: dbId(g.latestVersion?.id ?? ''),
+      id: dbId(g.id),
       name: 'graphql-made',
       description: 'from GraphQL',
       version: 1,
@@ -161,7 +162,8 @@ describe('one workflow, two APIs', () => {
     expect(changed.body).toMatchObject({ version: 2, workflow_data: { start_step: 'a' } });
     const after = expectMember((await t.ok(WorkflowDocument, { id: g.id })).workflow, 'Workflow');
     expect(after.currentVersion).toBe(2);
-    expect(dbId(after.latestVersion?.id ?? '')).toBe(changed.body.id);
+    expect(dbId(after.id)).toBe(changed.body.id);
+    expect(after.latestVersion?.version).toBe(2);
 
     // A definition no chain can express is shown canonical, and a lone start_step cannot complete it.
     const dag = expectMember(

@@ -143,36 +143,45 @@ describe('GET, PUT and versions', () => {
     expect((await rest.get(`/api/v1/workflows/${wf.id}/versions`)).body.total).toBe(1);
   });
 
-  it('makes a new version (new id, version 2) when steps change; versions are listed newest first', async () => {
+  it('makes a new version (version 2, under the same id; version 1 keeps an id of its own) when steps change; versions are listed newest first', async () => {
     const v1 = await created({ ...DATA_PIPELINE, name: 'versioned-pipeline' });
     // "Workflow 3: Update Workflow Version", step 2: steps alone, start_step kept.
     const response = await rest.put(`/api/v1/workflows/${v1.id}`, WITH_VALIDATION);
     expect(response.status, response.text).toBe(200);
     const v2 = response.body;
     expect(v2).toMatchObject({ name: 'versioned-pipeline', version: 2, status: 'active', description: WITH_VALIDATION.description });
-    expect(v2.id).toMatch(UUID);
-    expect(v2.id).not.toBe(v1.id);
+    // The guide's WORKFLOW_ID names the live workflow through every update.
+    expect(v2.id).toBe(v1.id);
     expect(v2.workflow_data).toEqual({ start_step: 'extract', steps: WITH_VALIDATION.steps });
 
-    // Step 3: all versions.
+    // Step 3: all versions; version 1 now shows an id of its own.
     const versions = await rest.get(`/api/v1/workflows/${v1.id}/versions`);
     expect(versions.status).toBe(200);
     expect(versions.body).toMatchObject({ total: 2, page: 1, page_size: 20, total_pages: 1 });
+    const oldId: string = versions.body.items[1].id;
+    expect(oldId).toMatch(UUID);
+    expect(oldId).not.toBe(v1.id);
     expect(versions.body.items.map((v: Body) => [v.id, v.version, v.status])).toEqual([
-      [v2.id, 2, 'active'],
-      [v1.id, 1, 'inactive'],
+      [v1.id, 2, 'active'],
+      [oldId, 1, 'inactive'],
     ]);
     expect(versions.body.items[1].workflow_data).toEqual(v1.workflow_data);
     expect(versions.body.items[0]).toEqual(v2);
     // Any version's id names the same history; pages follow page/page_size.
-    expect((await rest.get(`/api/v1/workflows/${v2.id}/versions`)).body.items.map((v: Body) => v.version)).toEqual([2, 1]);
-    const second = await rest.get(`/api/v1/workflows/${v2.id}/versions?page=2&page_size=1`);
+    expect((await rest.get(`/api/v1/workflows/${oldId}/versions`)).body.items.map((v: Body) => v.version)).toEqual([2, 1]);
+    const second = await rest.get(`/api/v1/workflows/${oldId}/versions?page=2&page_size=1`);
     expect(second.body).toMatchObject({ total: 2, page: 2, page_size: 1, total_pages: 2 });
-    expect(second.body.items.map((v: Body) => v.id)).toEqual([v1.id]);
+    expect(second.body.items.map((v: Body) => v.id)).toEqual([oldId]);
 
-    // The id returned by create keeps naming the workflow: it reads the current version.
+    // The id returned by create reads the current version; version 1's own id reads it as it was.
     expect((await rest.get(`/api/v1/workflows/${v1.id}`)).body).toMatchObject(v2);
-    expect((await rest.get(`/api/v1/workflows/${v2.id}`)).body).toMatchObject(v2);
+    expect((await rest.get(`/api/v1/workflows/${oldId}`)).body).toMatchObject({
+      id: oldId,
+      version: 1,
+      status: 'inactive',
+      workflow_data: v1.workflow_data,
+      created_at: v1.created_at,
+    });
 
     // start_step alone is checked against the current steps: "extract" would be cut off.
     const cut = await rest.put(`/api/v1/workflows/${v1.id}`, { start_step: 'validate' });

@@ -103,7 +103,10 @@ const CanonicalData = z
 /** A workflow (one of its versions) as seed 004 returns it. */
 export const WorkflowBody = z
   .object({
-    id: z.string().openapi({ description: 'Id of this version of the workflow (a UUID); a new version has a new id.' }),
+    id: z.string().openapi({
+      description:
+        "The workflow's id (a UUID) for its current version, the same across updates; a superseded version (listed by `/versions`) has an id of its own, which reads that version as it was.",
+    }),
     name: z.string().openapi({ description: 'Unique workflow name.' }),
     description: z.string().nullable().openapi({ description: 'Human-readable description.' }),
     version: z.number().int().openapi({ description: 'Version number: 1, then one more for each change of the chain.' }),
@@ -119,9 +122,12 @@ export const WorkflowBody = z
   .openapi('Workflow');
 
 /** A workflow read by id (GET /{workflow_id}): seed 004's body plus seed 000's descriptor fields. */
-export const WorkflowWithDescriptor = WorkflowBody.extend(DescriptorFields.shape).openapi('WorkflowWithDescriptor', {
+export const WorkflowWithDescriptor = WorkflowBody.extend({
+  ...DescriptorFields.shape,
+  steps: DescriptorFields.shape.steps.openapi({ description: 'Steps of this version, in definition order.' }),
+}).openapi('WorkflowWithDescriptor', {
   description:
-    "Seed 004's workflow (seen through its current version) extended with the descriptor fields of seed 000 (`key`, `steps`, `stages`, `agents`, `max_turns`, `reducers`, `handoffs`, `input_schema`, `output_schema`).",
+    "Seed 004's workflow, seen through the version the id names (the current one for the workflow's own id), extended with that version's descriptor fields of seed 000 (`key`, `steps`, `stages`, `agents`, `max_turns`, `reducers`, `handoffs`, `input_schema`, `output_schema`).",
 });
 
 /** GET /{workflow_id}: by id, seed 004's workflow extended; by key, seed 000's descriptor. */
@@ -162,7 +168,7 @@ export const WorkflowIdOrKeyParam = z.object({
   workflow_id: z.string().openapi({
     param: { name: 'workflow_id', in: 'path' },
     description:
-      'UUID of any version of the workflow (or of the workflow itself), as seed 004 names workflows; or the workflow key (`workflow_key`), as seed 000 names them. Ids are tried first.',
+      "The workflow's id (its current version), or a superseded version's own id (that version is read, as `inactive`), as seed 004 names workflows; or the workflow key (`workflow_key`), as seed 000 names them. Ids are tried first.",
   }),
 });
 
@@ -170,7 +176,15 @@ export const WorkflowIdOrKeyParam = z.object({
 export const WorkflowIdParam = z.object({
   workflow_id: z.string().openapi({
     param: { name: 'workflow_id', in: 'path' },
-    description: 'UUID of any version of the workflow (or of the workflow itself).',
+    description: "The workflow's id, or the id of any of its versions (it names the workflow).",
+  }),
+});
+
+/** The `{workflow_id}` path parameter of execute, which refuses an older version's id. */
+export const WorkflowExecuteParam = z.object({
+  workflow_id: z.string().openapi({
+    param: { name: 'workflow_id', in: 'path' },
+    description: "The workflow's id. A superseded version's own id answers 400: that version is inactive.",
   }),
 });
 
@@ -201,11 +215,22 @@ function statusOf(workflow: Workflow, current: boolean): Status {
   return workflow.status === 'ACTIVE' ? 'active' : 'inactive';
 }
 
+/**
+ * The id seed 004 shows for a version. The current version is named by the workflow's own id,
+ * which therefore never changes: the guide's create answer, its `/versions` example (the same id
+ * as version 3, `active`, beside version 2's own id, `inactive`) and its scripts (update, then
+ * execute, through one WORKFLOW_ID) all keep one id for the live workflow. A superseded version
+ * keeps an id of its own, which reads that version as it was.
+ */
+export function versionPublicId(workflow: Workflow, version: WorkflowVersion): string {
+  return version.id === workflow.currentVersionId ? workflow.id : version.id;
+}
+
 /** The documented body of `workflow` seen through `version`. */
 export function workflowBody(workflow: Workflow, version: WorkflowVersion): z.output<typeof WorkflowBody> {
   const current = version.id === workflow.currentVersionId;
   return {
-    id: version.id,
+    id: versionPublicId(workflow, version),
     name: workflow.name,
     description: workflow.description,
     version: version.version,

@@ -11,6 +11,7 @@ import {
   WorkflowBody,
   workflowBody,
   WorkflowCreate,
+  WorkflowExecuteParam,
   WorkflowIdOrKeyParam,
   WorkflowIdParam,
   WorkflowListQuery,
@@ -53,7 +54,7 @@ const get = createRoute({
   tags: [...tags, 'Run History'],
   summary: 'Get a workflow, or its descriptor by key',
   description:
-    "By id (seed 004): the workflow, seen through its current version, named by the id of any of its versions (an id returned before an update still names it) or by its own id, extended with the descriptor fields. Deleted workflows stay readable, with status `deleted`. Older versions are listed by `/versions`.\n\nBy key (seed 000's `GET /api/v1/workflows/{workflow_key}`): the descriptor of the live workflow with that key: its current version's steps, stages (steps grouped by dependency depth), the agents they call, `max_turns`/`reducers` (null) and `handoffs` (false), which Flowdeck does not have, and its input and output JSON Schemas.\n\n404 (`Workflow with id '<value>' not found`) when neither matches.",
+    "By id (seed 004): the version that id names, extended with that version's descriptor fields. The workflow's id (what create answered; it stays the same across updates) reads the current version; a superseded version's own id (from `/versions`) reads that version as it was (its `id`, `version`, `workflow_data` and `created_at`, status `inactive`). Deleted workflows stay readable, every version with status `deleted`. `/versions` lists them all.\n\nBy key (seed 000's `GET /api/v1/workflows/{workflow_key}`): the descriptor of the live workflow with that key: its current version's steps, stages (steps grouped by dependency depth), the agents they call, `max_turns`/`reducers` (null) and `handoffs` (false), which Flowdeck does not have, and its input and output JSON Schemas.\n\n404 (`Workflow with id '<value>' not found`) when neither matches.",
   request: { params: WorkflowIdOrKeyParam },
   responses: { 200: jsonResponse(WorkflowOrDescriptor, 'The workflow (by id) or its descriptor (by key).'), ...errorResponses(404) },
 });
@@ -64,7 +65,7 @@ const update = createRoute({
   tags,
   summary: 'Update a workflow',
   description:
-    "Partial update of the workflow named by any of its version ids. Changing `steps` or `start_step` makes a new version: the answer has the new version's `id` and `version`. Changing only `description` or `status` keeps both.",
+    "Partial update of the workflow named by any of its version ids (an older version's id updates the workflow, as `/versions` takes any of them). The answer is the workflow's current version, under the workflow's unchanged `id`: changing `steps` or `start_step` makes a new `version` (the one before keeps a new id of its own, listed by `/versions`); changing only `description` or `status` keeps the version.",
   request: { params: WorkflowIdParam, body: { required: true, content: { 'application/json': { schema: WorkflowUpdate } } } },
   responses: { 200: jsonResponse(WorkflowBody, 'The workflow, seen through its current version.'), ...errorResponses(400, 404, 422) },
 });
@@ -75,7 +76,7 @@ const remove = createRoute({
   tags,
   summary: 'Delete a workflow',
   description:
-    'Soft delete of the workflow named by any of its version ids: it stays readable with status `deleted`, its name becomes free, and it cannot be executed.',
+    'Soft delete of the whole workflow named by any of its version ids (the message repeats the id given): every version stays readable with status `deleted`, its name becomes free, and it cannot be executed.',
   request: { params: WorkflowIdParam },
   responses: { 200: jsonResponse(MessageResponse, 'The workflow was deleted.'), ...errorResponses(404) },
 });
@@ -86,7 +87,7 @@ const versions = createRoute({
   tags,
   summary: 'Get workflow versions',
   description:
-    'Every version of the workflow named by the id of any of its versions, newest first. Each has its own `id`; all but the current one show as `inactive`.',
+    "Every version of the workflow named by its id or any of its versions' ids, newest first: the current one under the workflow's id, `active` (unless switched off), each older one under an id of its own, `inactive`.",
   request: { params: WorkflowIdParam, query: PageQuery },
   responses: { 200: jsonResponse(WorkflowVersionPage, 'A page of versions.'), ...errorResponses(404, 422) },
 });
@@ -97,8 +98,8 @@ const execute = createRoute({
   tags: ['Workflow Execution'],
   summary: 'Execute a workflow',
   description:
-    "Starts a run of the workflow's current version (whichever of its version ids is given) and answers at once; the run is stored before this answers. Poll `/api/v1/runs/{run_id}` for progress. 400 when the workflow is not active (inactive or deleted) or the input breaks its declared inputs.",
-  request: { params: WorkflowIdParam, body: { required: true, content: { 'application/json': { schema: ExecuteRequest } } } },
+    "Starts a run of the workflow's current version, named by the workflow's id, and answers at once; the run is stored before this answers. Poll `/api/v1/runs/{run_id}` for progress. 400 when the workflow is not active (inactive or deleted), when the id names a superseded, `inactive` version (`Workflow is not active: ...`, nothing is started), or when the input breaks its declared inputs.",
+  request: { params: WorkflowExecuteParam, body: { required: true, content: { 'application/json': { schema: ExecuteRequest } } } },
   responses: { 202: jsonResponse(RunResponse, 'Accepted: the new run, PENDING.'), ...errorResponses(400, 404, 422) },
 });
 
