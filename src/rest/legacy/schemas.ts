@@ -6,12 +6,10 @@ import { z } from '@hono/zod-openapi';
 import type { StepListCreateInput } from '../../domain/step-list-workflows.ts';
 import type { UpdateWorkflowInput } from '../../domain/schemas/workflow.ts';
 import { JsonObject } from '../schemas.ts';
+import { LEGACY_EXECUTION_STATUSES } from '../statuses.ts';
 
 // Not JsonObject.nullable(): JsonObject's explicit `type: object` would hide the null.
 const NullableObject = z.record(z.string(), z.unknown()).nullable();
-
-/** Execution statuses of this API (Flowdeck's run statuses in lower case). */
-export const EXECUTION_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 
 const Metadata = (description: string) => JsonObject.optional().openapi({ description });
 const METADATA_ALIAS = 'Same as `metadata` (the name the model uses internally); `metadata` wins when both are sent.';
@@ -42,6 +40,23 @@ const booleanQuery = (description: string) =>
     .optional()
     .openapi({ description });
 
+/**
+ * Seed 002 answers "400 – … invalid project/workspace scoping". Flowdeck keeps no project
+ * registry (projects belong to the caller's system, and workflows are scoped by workspace), so
+ * a project id is checked for its form only: 1-255 characters, not blank, no control
+ * characters. A well-formed id is the caller's label, stored and filtered on as sent.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+const PROJECT_ID = /^(?!\s*$)[^\u0000-\u001F\u007F-\u009F]+$/;
+const projectId = (description: string) =>
+  z
+    .string()
+    // One problem per value, as pydantic reports it: the length first, then the form.
+    .min(1, { abort: true })
+    .max(255, { abort: true })
+    .regex(PROJECT_ID, 'String should be a project id: not blank, without control characters')
+    .openapi({ description, example: 'proj-docs' });
+
 const pageQuery = {
   skip: z.coerce.number().int().min(0).default(0).openapi({ description: 'How many items to skip (default 0).' }),
   limit: z.coerce.number().int().min(1).max(100).default(10).openapi({ description: 'Page size, 1-100 (default 10).' }),
@@ -51,7 +66,9 @@ const pageQuery = {
 export const WorkflowListQuery = z.object({
   ...workspaceQuery,
   ...pageQuery,
-  project_id: z.string().optional().openapi({ description: 'Only workflows carrying this project id.' }),
+  project_id: projectId(
+    'Only workflows carrying this project id (1-255 characters, no control characters; a malformed one is a 400).',
+  ).optional(),
   is_active: booleanQuery('Only active (`true`) or only inactive (`false`) workflows; both when absent.'),
 });
 
@@ -65,7 +82,7 @@ export const WorkflowGetQuery = z.object({
 export const ExecutionListQuery = z.object({
   ...workspaceQuery,
   ...pageQuery,
-  status: z.enum(EXECUTION_STATUSES).optional().openapi({ description: 'Only executions in this status.' }),
+  status: z.enum(LEGACY_EXECUTION_STATUSES).optional().openapi({ description: 'Only executions in this status.' }),
 });
 
 /** The `{workflow_id}` path parameter. */
@@ -153,12 +170,11 @@ export const WorkflowCreate = z
   .object({
     name: z.string().min(1).max(255).openapi({ description: 'Workflow name, unique in the workspace.', example: 'Sequential Task' }),
     description: z.string().nullable().optional().openapi({ description: 'Workflow description.' }),
-    project_id: z
-      .string()
-      .max(255)
+    project_id: projectId(
+      'Project the workflow belongs to: 1-255 characters without control characters, or null for none. Flowdeck has no project registry, so any well-formed id is kept as sent; a malformed one is a 400.',
+    )
       .nullable()
-      .optional()
-      .openapi({ description: 'Project the workflow belongs to (a free label in Flowdeck).' }),
+      .optional(),
     config: JsonObject.default({}).openapi({ description: 'Workflow configuration (stored and returned).' }),
     timeout_seconds: z
       .number()
@@ -190,6 +206,7 @@ export const WorkflowUpdate = z
     config: JsonObject.optional().openapi({ description: 'New configuration (replaces the old one).' }),
     timeout_seconds: z.number().int().min(1).max(31_536_000).optional().openapi({ description: 'New execution timeout in seconds.' }),
     max_retries: z.number().int().min(0).max(10).optional().openapi({ description: 'New default maximum retries per step.' }),
+    project_id: projectId('Move the workflow to this project (null: to none); checked as on create.').nullable().optional(),
     is_active: z.boolean().optional().openapi({ description: 'Switch the workflow on (executable) or off.' }),
     metadata: Metadata('New metadata (replaces the old one).'),
     meta_data: Metadata(METADATA_ALIAS),
@@ -248,6 +265,7 @@ export function updateInput(body: z.output<typeof WorkflowUpdate>): UpdateWorkfl
     config: body.config,
     timeoutSeconds: body.timeout_seconds,
     maxRetries: body.max_retries,
+    projectId: body.project_id,
     status: body.is_active === undefined ? undefined : body.is_active ? 'ACTIVE' : 'INACTIVE',
     metadata: body.metadata ?? body.meta_data,
   };

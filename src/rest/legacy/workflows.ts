@@ -36,7 +36,7 @@ const list = createRoute({
   tags,
   summary: 'List workflows',
   description:
-    "The workspace's workflows, oldest first, `skip`/`limit` paginated, optionally only one project's or only active (or inactive) ones. Deleted workflows are not listed.",
+    "The workspace's workflows, oldest first, `skip`/`limit` paginated, optionally only one project's or only active (or inactive) ones. Deleted workflows are not listed. A malformed `project_id` is a 400; a well-formed one no workflow carries lists nothing.",
   request: { query: WorkflowListQuery, headers },
   responses: { 200: jsonResponse(LegacyWorkflowList, 'A page of workflows.'), ...errorResponses(400) },
 });
@@ -47,7 +47,7 @@ const create = createRoute({
   tags,
   summary: 'Create a workflow',
   description:
-    'Creates a workflow (version 1, active) from its steps and variables; `depends_on_steps` names steps of the same request. The definition is validated first: 400 names every problem (unknown step names, cycles, unknown or inactive agents, bad references). 409 when the name is taken in the workspace.',
+    'Creates a workflow (version 1, active) from its steps and variables; `depends_on_steps` names steps of the same request. The definition is validated first: 400 names every problem (unknown step names, cycles, unknown or inactive agents, bad references, a malformed `project_id`). 409 when the name is taken in the workspace.',
   request: { query: WorkspaceQuery, headers, body: body(WorkflowCreate) },
   responses: { 201: jsonResponse(LegacyWorkflow, 'The created workflow.'), ...errorResponses(400, 409) },
 });
@@ -90,7 +90,7 @@ const update = createRoute({
   tags,
   summary: 'Update workflow metadata',
   description:
-    'Changes the given fields (name, description, config, timeout_seconds, max_retries, is_active, metadata); steps and variables stay as they are. 409 when the new name is taken.',
+    'Changes the given fields (name, description, config, timeout_seconds, max_retries, project_id, is_active, metadata); steps and variables stay as they are. 400 for a malformed field (a project id included); 409 when the new name is taken.',
   request: { params: WorkflowIdParam, query: WorkspaceQuery, headers, body: body(WorkflowUpdate) },
   responses: { 200: jsonResponse(LegacyWorkflow, 'The updated workflow.'), ...errorResponses(400, 404, 409) },
 });

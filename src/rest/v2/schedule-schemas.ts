@@ -13,7 +13,7 @@ type Policy = (typeof POLICIES)[number];
 export const policyInput = (policy: Policy | undefined): MissedRunPolicy | undefined =>
   policy?.toUpperCase() as MissedRunPolicy | undefined;
 
-const Cron = z.string().trim().min(1).openapi({
+const Cron = z.string().trim().min(1).max(200).openapi({
   description:
     'Standard 5-field cron expression (minute hour day-of-month month day-of-week). Example: "0 9 * * 1" for every Monday at 9am.',
   example: '0 9 * * 1',
@@ -22,6 +22,7 @@ const Timezone = z
   .string()
   .trim()
   .min(1)
+  .max(100)
   .openapi({ description: 'IANA timezone identifier, e.g. `America/New_York`.', example: 'America/New_York' });
 const Inputs = JsonObject.openapi({ description: 'Inputs passed to each scheduled execution.', example: { date_range: 'LAST_WEEK' } });
 const Policy = z.enum(POLICIES).openapi({

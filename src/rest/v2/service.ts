@@ -1,6 +1,6 @@
 // Seed 003's service endpoints: the public health check and natural-language parsing.
 import { createRoute, z } from '@hono/zod-openapi';
-import type { NodeForm, ParseResult } from '../../domain/parse/index.ts';
+import type { NodeForm, ParseResult, ParseSource } from '../../domain/parse/index.ts';
 import { MAX_INSTRUCTION_LENGTH, MIN_INSTRUCTION_LENGTH } from '../../domain/parse-service.ts';
 import type { RestRoutes } from '../env.ts';
 import { routes } from '../routes.ts';
@@ -67,6 +67,29 @@ const V2ParsedStep = z
   })
   .openapi('V2ParsedStep');
 
+/**
+ * Who wrote the steps, in seed 003's words. The seed shows `ai-generated` (l.78) for an answer
+ * of the LLM. The built-in parser's answers are not AI-generated, so they keep their own names:
+ * `deterministic`, and `llm-fallback` when it stood in for an LLM that failed (the reason is
+ * in the server log).
+ */
+const V2_PARSE_SOURCES = ['ai-generated', 'deterministic', 'llm-fallback'] as const;
+type V2ParseSource = (typeof V2_PARSE_SOURCES)[number];
+
+function v2Source(source: ParseSource): V2ParseSource {
+  switch (source) {
+    case 'llm':
+      return 'ai-generated';
+    case 'deterministic':
+    case 'llm-fallback':
+      return source;
+    default: {
+      const never: never = source;
+      throw new Error(`unknown parse source ${String(never)}`);
+    }
+  }
+}
+
 const V2ParseResponse = z
   .object({
     success: Success,
@@ -79,8 +102,10 @@ const V2ParseResponse = z
           description: 'The steps; `{nodes: steps}` (with `config` as given) is a definition POST /api/v2/workflows accepts.',
         }),
         confidence: z.number().openapi({ description: 'In [0, 1]: how sure the parser is of the steps it matched.' }),
-        source: z.enum(['deterministic', 'llm', 'llm-fallback']).openapi({
-          description: 'Which parser answered: the built-in one, the configured LLM, or the built-in one after the LLM failed.',
+        source: z.enum(V2_PARSE_SOURCES).openapi({
+          description:
+            'Who wrote the steps: `ai-generated` (the configured LLM), `deterministic` (the built-in parser; the default when no LLM is configured), or `llm-fallback` (the built-in parser, because the LLM failed or answered something that is not a workflow).',
+          example: 'ai-generated',
         }),
         valid: z
           .boolean()
@@ -130,7 +155,7 @@ function parseBody(result: ParseResult): z.output<typeof V2ParseResponse> {
       description: result.description,
       steps: result.nodes.nodes.map(stepBody),
       confidence: result.confidence,
-      source: result.source,
+      source: v2Source(result.source),
       valid: result.valid,
     },
     parseTimeMs: result.parseTimeMs,

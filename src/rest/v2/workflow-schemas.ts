@@ -115,7 +115,11 @@ const fields = {
   description: z.string().nullable().openapi({ description: 'What the workflow does.' }),
   version: z.string().openapi({ description: 'Semantic version of the current definition.', example: '1.0.0' }),
   status: z.enum(STATUSES).openapi({ description: '`active` (executable) or `archived` (not executable).' }),
-  created_by: z.string().nullable().openapi({ description: 'Who created it; null when unknown.' }),
+  created_by: z.string().nullable().openapi({
+    description:
+      "The user who created it: the token's `sub` (`apikey:<key id>` for an API key), whichever API it was created through; null when nobody was signed in (AUTH_MODE=none).",
+    example: '8f3a2b1c-4d5e-6f7a-8b9c-0d1e2f3a4b5c',
+  }),
   created_at: z.string().openapi({ format: 'date-time', description: 'When it was created (ISO 8601).' }),
   updated_at: z.string().openapi({ format: 'date-time', description: 'When it last changed (ISO 8601).' }),
 };
@@ -186,7 +190,8 @@ export const V2SchemaResponse = z
   .openapi('V2SchemaResponse');
 
 /** The documented status of a workflow: only ACTIVE ones run; INACTIVE (set elsewhere) reads as archived too. */
-export const v2WorkflowStatus = (workflow: Workflow): (typeof STATUSES)[number] => (workflow.status === 'ACTIVE' ? 'active' : 'archived');
+export const v2WorkflowStatus = (workflow: Pick<Workflow, 'status'>): (typeof STATUSES)[number] =>
+  workflow.status === 'ACTIVE' ? 'active' : 'archived';
 
 /** The domain statuses a documented status filter selects. */
 export const V2_STATUS_FILTERS = { active: ['ACTIVE'], archived: ['INACTIVE', 'ARCHIVED'] } as const;
