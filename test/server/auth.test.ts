@@ -50,7 +50,7 @@ describe('without credentials (AUTH_MODE=required)', () => {
   });
 
   it('every REST dialect answers 401 in its own error shape, with WWW-Authenticate', async () => {
-    for (const path of ['/api/v1/agents', '/api/v1/workflows/runs', '/api/workflows/', '/workflows']) {
+    for (const path of ['/api/v1/agents', '/api/v1/workflows/runs', '/api/workflows/', '/workflows/workflow-1']) {
       const answer = await rest('GET', path);
       expect(answer.status, path).toBe(401);
       expect(answer.headers.get('www-authenticate')).toBe('Bearer');

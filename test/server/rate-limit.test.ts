@@ -116,7 +116,7 @@ describe('REST', () => {
     expect(legacy.body.detail).toMatch(refusal(1));
     expect(legacy.body).not.toHaveProperty('success');
 
-    const engine = await get(t, '/workflows');
+    const engine = await get(t, '/workflows/workflow-1');
     expectRefused(engine, 1);
     expect(engine.body.detail).toMatch(refusal(1));
   });
