@@ -10,6 +10,7 @@ import { mountDocs, OPENAPI_INFO } from './docs.ts';
 import type { RestEnv, RestRoutes, RestVariables } from './env.ts';
 import { detailOf, statusOf, validationStatus } from './errors.ts';
 import { observeRequests, opsRoutes } from './ops.ts';
+import { fallbackRouting } from './fallback-routing.ts';
 import { routes } from './routes.ts';
 
 import { engineRoutes } from './engine/routes.ts';
@@ -22,7 +23,7 @@ import { v1RunRoutes } from './v1/runs.ts';
 import { v1WorkflowRoutes } from './v1/workflows.ts';
 import { problem, refusalDialect } from './problem.ts';
 import { isPublicPath } from './public-paths.ts';
-import { withSecurity } from './security-doc.ts';
+import { finishOpenApi } from './openapi-document.ts';
 import { rateLimitRequests } from './rate-limit.ts';
 import type { RateLimiter } from '../server/rate-limit.ts';
 
@@ -71,7 +72,7 @@ export function restRoutes(): RestRoutes {
 
 /** The OpenAPI document of every route, built without a server or database (`npm run openapi`). */
 export function restOpenApi() {
-  return withSecurity(restRoutes().getOpenAPI31Document(OPENAPI_INFO));
+  return finishOpenApi(restRoutes().getOpenAPI31Document(OPENAPI_INFO));
 }
 
 /**
@@ -97,6 +98,8 @@ export function createRestApp(deps: RestDeps): OpenAPIHono<RestEnv> {
     await next();
   });
   app.use(observeRequests());
+  // FastAPI routes before it authenticates, limits or reads a body: 405, 307 and 404 are decided here.
+  app.use(fallbackRouting(() => app.routes));
   app.use(async (c, next) => {
     const path = c.req.path;
     if (isPublicPath(path)) return next();

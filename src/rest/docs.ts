@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RestEnv } from './env.ts';
-import { withSecurity } from './security-doc.ts';
+import { finishOpenApi } from './openapi-document.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -47,7 +47,7 @@ const REDOC_HTML = `<!doctype html>
 export function mountDocs(app: OpenAPIHono<RestEnv>): void {
   // Built once, on first request: the routes do not change while the server runs.
   let document: unknown = null;
-  app.get('/openapi.json', (c) => c.json((document ??= withSecurity(app.getOpenAPI31Document(OPENAPI_INFO)))));
+  app.get('/openapi.json', (c) => c.json((document ??= finishOpenApi(app.getOpenAPI31Document(OPENAPI_INFO)))));
   app.get('/docs', (c) => c.html(SWAGGER_HTML));
   app.get('/docs/init.js', (c) => c.body(SWAGGER_INIT, 200, { 'content-type': 'text/javascript' }));
   app.get('/redoc', (c) => c.html(REDOC_HTML));
