@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/',
       'src/db/generated/',
       'sdk/src/gql/',
+      'sdk/src/rest/openapi.ts',
       'sdk/src/hooks.ts',
       'sdk/src/introspection.ts',
       'sdk/dist/',

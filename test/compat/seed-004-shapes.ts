@@ -2,8 +2,50 @@
 // OpenAPI document the implementation writes), and the local agents its examples run against.
 
 import { expect } from 'vitest';
+import type { components } from '../../sdk/src/rest.ts';
 import { startA2AAgent, type TestAgent } from '../support/agents.ts';
-import type { Body, RestClient } from '../support/rest.ts';
+import type { Body, RestClient, RestResponse } from '../support/rest.ts';
+
+/** The document's schemas, as @flowdeck/sdk/rest types them. */
+export type Schemas = components['schemas'];
+
+/** A typed client's result (`{ data, error, response }`) as the checks below read a response. */
+export function answer(result: { data?: unknown; error?: unknown; response: Response }): RestResponse {
+  const body = result.data ?? result.error ?? null;
+  return { status: result.response.status, headers: result.response.headers, body, text: JSON.stringify(body) };
+}
+
+/** Options of a typed call naming an agent, a workflow or a run, or sending an X-Request-Id. */
+export const on = {
+  agent: (agent_id: string) => ({ params: { path: { agent_id } } }),
+  workflow: (workflow_id: string) => ({ params: { path: { workflow_id } } }),
+  run: (run_id: string) => ({ params: { path: { run_id } } }),
+  request: (id: string) => ({ headers: { 'x-request-id': id } }),
+};
+
+/** POST /api/v1/agents, which must answer 201. */
+export async function createAgent(rest: RestClient, body: Schemas['AgentCreate']): Promise<Schemas['Agent']> {
+  const { data, error, response } = await rest.api.POST('/api/v1/agents', { body });
+  expect(response.status, JSON.stringify(error)).toBe(201);
+  return data as Schemas['Agent'];
+}
+
+/** POST /api/v1/workflows, which must answer 201. */
+export async function createWorkflow(rest: RestClient, body: Schemas['WorkflowCreate']): Promise<Schemas['Workflow']> {
+  const { data, error, response } = await rest.api.POST('/api/v1/workflows', { body });
+  expect(response.status, JSON.stringify(error)).toBe(201);
+  return data as Schemas['Workflow'];
+}
+
+/** POST /api/v1/workflows/{workflow_id}/execute with `input_data`. */
+export function execute(rest: RestClient, workflow_id: string, input_data: Record<string, unknown>) {
+  return rest.api.POST('/api/v1/workflows/{workflow_id}/execute', { ...on.workflow(workflow_id), body: { input_data } });
+}
+
+/** A body the compiler refuses, sent on purpose: the server must refuse it too. */
+export function invalid<T>(body: unknown): T {
+  return body as T;
+}
 
 /** A documented field type: a JSON type, a timestamp, or one of those or null (`?` suffix). */
 type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'timestamp';
@@ -162,13 +204,13 @@ export function expectError(
 }
 
 /** Polls GET /api/v1/runs/{id} until its status is one of `statuses` (bounded; the bound is never the assertion). */
-export async function waitForStatus(rest: RestClient, id: string, statuses: string[], limitMs = 15_000): Promise<Body> {
+export async function waitForStatus(rest: RestClient, id: string, statuses: string[], limitMs = 15_000): Promise<Schemas['RunResponse']> {
   const started = Date.now();
   for (;;) {
-    const response = await rest.get(`/api/v1/runs/${id}`);
-    expect(response.status).toBe(200);
-    if (statuses.includes(response.body.status)) return response.body;
-    if (Date.now() - started > limitMs) throw new Error(`run ${id} never reached ${statuses.join('/')}: ${response.text}`);
+    const { data, error, response } = await rest.api.GET('/api/v1/runs/{run_id}', { params: { path: { run_id: id } } });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    if (data && statuses.includes(data.status)) return data;
+    if (Date.now() - started > limitMs) throw new Error(`run ${id} never reached ${statuses.join('/')}: ${JSON.stringify(data)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -17,7 +17,7 @@ import { parseDatabaseUrl } from '../../src/db/target.ts';
 import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { startHttpAgent, type TestAgent } from '../support/agents.ts';
-import type { TestApp } from '../support/app.ts';
+import { serveOnLoopback, type TestApp } from '../support/app.ts';
 import { type ScratchDatabase, scratchDatabase, testProvider } from '../support/database.ts';
 import { dbId, expectMember, flows } from '../support/flows.ts';
 import { restClient } from '../support/rest.ts';
@@ -50,10 +50,12 @@ async function database(): Promise<ScratchDatabase> {
 async function boot(url: string, env: Record<string, string> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', RATE_LIMIT_PER_MINUTE: '0', WORKER_POLL_MS: '50', ...env, DATABASE_URL: url });
   const app = await createApp(config, { logger });
+  const loopback = serveOnLoopback((request) => app.fetch(request));
   let stopped = false;
   const close = async () => {
     if (stopped) return;
     stopped = true;
+    await loopback.close();
     await app.stop();
   };
   cleanups.push(close);
@@ -77,6 +79,7 @@ async function boot(url: string, env: Record<string, string> = {}, logger: Logge
       if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors ?? result)}`);
       return result.data;
     },
+    loopbackUrl: loopback.url,
     close,
   };
 }

@@ -136,6 +136,43 @@ export function Misuse() {
 }
 `;
 
+/** A REST-only caller: the typed client from '@flowdeck/sdk/rest', typed bodies on success and error. */
+const REST_APP = `import { createFlowdeckRestClient, type components } from '@flowdeck/sdk/rest';
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type NotAny<T extends false> = T;
+
+const rest = createFlowdeckRestClient({ baseUrl: 'http://localhost:8000', apiKey: 'fd_key', workspace: 'default' });
+
+export async function runOnce(workflowId: string): Promise<string> {
+  const agent = await rest.POST('/api/v1/agents', { body: { name: 'echo', url: 'http://echo:8080' } });
+  type _Agent = NotAny<IsAny<typeof agent.data>>;
+  const started = await rest.POST('/api/v1/workflows/{workflow_id}/execute', {
+    params: { path: { workflow_id: workflowId } },
+    body: { input_data: { text: 'hi' } },
+  });
+  if (started.error) return started.error.error + ' ' + started.error.status_code;
+  const run: components['schemas']['RunResponse'] | undefined = started.data;
+  const read = await rest.GET('/api/v1/runs/{run_id}', { params: { path: { run_id: run?.run_id ?? '' } } });
+  type _Run = NotAny<IsAny<typeof read.data>>;
+  return read.data?.status ?? read.error?.request_id ?? 'unknown';
+}
+`;
+
+/** REST misuse the types must refuse, marked like {@link MISUSE}. */
+const REST_MISUSE = `import { createFlowdeckRestClient } from '@flowdeck/sdk/rest';
+import { createFlowdeckRestClient as deep } from '@flowdeck/sdk/dist/rest.js'; // TS2307
+
+const rest = createFlowdeckRestClient({ baseUrl: 'http://localhost:8000' });
+
+export async function restMisuse(): Promise<unknown> {
+  const wrongPath = await rest.GET('/api/v1/agent', {}); // TS2345
+  const noName = await rest.POST('/api/v1/agents', { body: { url: 'http://echo:8080' } }); // TS2322
+  const status: 'DONE' | undefined = (await rest.GET('/api/v1/runs/{run_id}', { params: { path: { run_id: 'r' } } })).data?.status; // TS2322
+  return [wrongPath, noName, status, deep];
+}
+`;
+
 /** The README's "Use from React" example: an app developer follows it as written, so it must compile as written. */
 async function readmeApp(): Promise<string> {
   const readme = await readFile(join(root, 'README.md'), 'utf8');
@@ -147,7 +184,7 @@ async function readmeApp(): Promise<string> {
 
 /** `file:line TScode` of each diagnostic tsc printed. */
 function diagnostics(output: string): string[] {
-  return [...output.matchAll(/^src\/(\w+\.tsx)\((\d+),\d+\): error (TS\d+)/gm)].map(([, file, line, code]) => `${file}:${line} ${code}`);
+  return [...output.matchAll(/^src\/(\w+\.tsx?)\((\d+),\d+\): error (TS\d+)/gm)].map(([, file, line, code]) => `${file}:${line} ${code}`);
 }
 
 // The package never touches a database: CI's SQLite pass proves it, the PostgreSQL pass skips it.
@@ -178,6 +215,8 @@ describe.skipIf(testProvider === 'postgres')('the packed @flowdeck/sdk', () => {
     );
     await writeFile(join(app, 'src/app.tsx'), APP);
     await writeFile(join(app, 'src/misuse.tsx'), MISUSE);
+    await writeFile(join(app, 'src/restApp.ts'), REST_APP);
+    await writeFile(join(app, 'src/restMisuse.ts'), REST_MISUSE);
     await writeFile(join(app, 'src/readme.tsx'), await readmeApp());
     const versions = await Promise.all(
       ['react', 'react-dom', '@types/react', '@types/react-dom', 'graphql', 'typescript'].map(
@@ -192,7 +231,9 @@ describe.skipIf(testProvider === 'postgres')('the packed @flowdeck/sdk', () => {
 
   it('holds the built dist and nothing else: no sources, no tests', () => {
     expect(packed).toContain('package.json');
-    expect(packed).toEqual(expect.arrayContaining(['dist/sdk.js', 'dist/sdk.d.ts', 'dist/client.js', 'dist/schema.graphql']));
+    expect(packed).toEqual(
+      expect.arrayContaining(['dist/sdk.js', 'dist/sdk.d.ts', 'dist/client.js', 'dist/schema.graphql', 'dist/rest.js', 'dist/rest.d.ts']),
+    );
     expect(packed.filter((path) => path !== 'package.json' && !path.startsWith('dist/'))).toEqual([]);
     expect(packed.filter((path) => /\.tsx?$/.test(path) && !path.endsWith('.d.ts'))).toEqual([]);
     expect(packed.filter((path) => /(^|\/)(src|test|operations)\//.test(path))).toEqual([]);
@@ -202,22 +243,36 @@ describe.skipIf(testProvider === 'postgres')('the packed @flowdeck/sdk', () => {
     "type-checks an app that imports only '@flowdeck/sdk' (nothing degrades to any) and the README's example, and refuses misuse",
     async () => {
       const tsc = await attempt(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], app);
-      const expected = MISUSE.split('\n').flatMap((line, i) => {
-        const code = /\/\/ (TS\d+)$/.exec(line)?.[1];
-        return code ? [`misuse.tsx:${i + 1} ${code}`] : [];
-      });
-      expect(expected).toHaveLength(6);
-      // Every diagnostic is one of misuse.tsx's; app.tsx and the README's example have none.
+      const marked = (source: string, file: string) =>
+        source.split('\n').flatMap((line, i) => {
+          const code = /\/\/ (TS\d+)$/.exec(line)?.[1];
+          return code ? [`${file}:${i + 1} ${code}`] : [];
+        });
+      const expected = [...marked(MISUSE, 'misuse.tsx'), ...marked(REST_MISUSE, 'restMisuse.ts')];
+      expect(expected).toHaveLength(10);
+      // Every diagnostic is one of the misuse files'; the apps and the README's example have none.
       expect(diagnostics(tsc.output).sort(), tsc.output).toEqual(expected.sort());
       expect(tsc.code).not.toBe(0);
       expect(tsc.output).toContain("Cannot find module '@flowdeck/sdk/dist/client.js'");
       expect(tsc.output).toContain("Property 'inputs' does not exist on type 'RunListItemFragment'");
+      expect(tsc.output).toContain("Property 'name' is missing");
     },
     CHECK_LIMIT_MS,
   );
 
+  it("'@flowdeck/sdk/rest' imports openapi-fetch and its own modules only: no React, urql or graphql", async () => {
+    const stage = join(work, 'package', 'dist');
+    const imports = new Set<string>();
+    for (const file of ['rest.js', 'rest/client.js', 'rest/openapi.js']) {
+      const source = await readFile(join(stage, file), 'utf8');
+      for (const [, specifier] of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]/g))
+        imports.add(specifier ?? '');
+    }
+    expect([...imports].sort()).toEqual(['./rest/client.js', 'openapi-fetch']);
+  });
+
   it(
-    'loads in Node as ESM from its root, and from nowhere deeper',
+    'loads in Node as ESM from its root and from /rest, and from nowhere deeper',
     async () => {
       const script = "const sdk = await import('@flowdeck/sdk'); console.log(JSON.stringify(Object.keys(sdk)));";
       const exported = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', script], app)).stdout) as string[];
@@ -227,6 +282,10 @@ describe.skipIf(testProvider === 'postgres')('the packed @flowdeck/sdk', () => {
       const deep = await attempt(process.execPath, ['--input-type=module', '-e', "await import('@flowdeck/sdk/dist/client.js');"], app);
       expect(deep.code).not.toBe(0);
       expect(deep.output).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+      const restScript = "const rest = await import('@flowdeck/sdk/rest'); console.log(JSON.stringify(Object.keys(rest)));";
+      expect(JSON.parse((await run(process.execPath, ['--input-type=module', '-e', restScript], app)).stdout)).toEqual([
+        'createFlowdeckRestClient',
+      ]);
     },
     CHECK_LIMIT_MS,
   );

@@ -1,5 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { getRequestListener } from '@hono/node-server';
 import { print } from 'graphql';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { type App, type AppOverrides, createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
@@ -32,7 +35,42 @@ export interface TestApp {
   gql<T, V>(document: TypedDocumentNode<T, V>, variables?: V, scope?: RequestScope): Promise<Result<T>>;
   /** Like {@link gql}, but fails the test unless the response has data and no errors. */
   ok<T, V>(document: TypedDocumentNode<T, V>, variables?: V, scope?: RequestScope): Promise<T>;
+  /**
+   * `app.fetch` served on a loopback port of its own, for clients that must reach the app over
+   * a socket (restClient's calls through the Prism proxy). Started on the first call, closed by
+   * {@link close}; independent of `app.start()`, which tests call for WebSockets.
+   */
+  loopbackUrl(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A fetch handler served over HTTP on 127.0.0.1, started on first use (see {@link TestApp.loopbackUrl}). */
+export interface Loopback {
+  url: () => Promise<string>;
+  /** Closes the server, if it was started, with its open connections. */
+  close: () => Promise<void>;
+}
+
+/** Serves `fetch` on a loopback port of its own once {@link Loopback.url} is first called. */
+export function serveOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Loopback {
+  let started: Promise<{ server: Server; url: string }> | null = null;
+  return {
+    url() {
+      started ??= new Promise((resolve, reject) => {
+        const server = createServer(getRequestListener(fetch));
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+      });
+      return started.then(({ url }) => url);
+    },
+    async close() {
+      if (!started) return;
+      const { server } = await started;
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
 }
 
 /** Builds an app over a fresh, migrated database. */
@@ -67,10 +105,13 @@ export async function startTestApp(overrides: AppOverrides = {}, env: Record<str
     return { status: response.status, data: body.data, errors: body.errors };
   }
 
+  const loopback = serveOnLoopback((request) => app.fetch(request));
+
   return {
     app,
     databaseUrl: database.url,
     gql,
+    loopbackUrl: loopback.url,
     async ok(document, variables, scope) {
       const result = await gql(document, variables, scope);
       if (result.errors?.length || !result.data) {
@@ -79,6 +120,7 @@ export async function startTestApp(overrides: AppOverrides = {}, env: Record<str
       return result.data;
     },
     async close() {
+      await loopback.close();
       await app.stop();
       await database.drop();
     },

@@ -1,10 +1,13 @@
 // A REST client for tests that checks every response against the server's own OpenAPI
-// document: the documented route, the documented status and the documented body shape.
+// document twice: here (ajv: the documented route, status and body shape) and independently by
+// Stoplight Prism, which every checked call passes through over HTTP (test/support/prism.ts).
 
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
+import { createFlowdeckRestClient, type FlowdeckRestClient } from '../../sdk/src/rest.ts';
 import type { TestApp } from './app.ts';
+import { CONTENT_TYPE_HEADER, LOCATION_HEADER, responseViolations, UPSTREAM_HEADER, untilListening } from './prism.ts';
 
 /** A response body as tests read it: by path, already checked against the OpenAPI schema. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the OpenAPI check is the type check
@@ -29,8 +32,36 @@ export interface RestCall {
   /** A raw body, sent as is (for malformed JSON). */
   raw?: string;
   headers?: Record<string, string>;
-  /** Skip the OpenAPI check (only for routes outside the document, like /docs). */
+  /** Skip the OpenAPI checks and Prism, calling the app in-process (only for routes outside the document, like /docs). */
   unchecked?: boolean;
+}
+
+/** Each worker waits for the proxy the global setup started once, on its first checked call. */
+let prismListening: Promise<void> | null = null;
+
+/**
+ * Sends a request through the Prism proxy to `t`'s app. The body crosses Prism as text/plain,
+ * its content type in {@link CONTENT_TYPE_HEADER}, so Prism forwards it byte for byte.
+ */
+async function throughPrism(t: TestApp, method: string, url: string, headers: Headers, body: string | undefined): Promise<Response> {
+  const prism = inject('prismUrl');
+  prismListening ??= untilListening(prism);
+  await prismListening;
+  const sent = new Headers(headers);
+  sent.set(UPSTREAM_HEADER, await t.loopbackUrl());
+  if (body !== undefined) {
+    sent.set(CONTENT_TYPE_HEADER, headers.get('content-type') ?? '');
+    sent.set('content-type', 'text/plain');
+  }
+  return fetch(`${prism}${url}`, { method, headers: sent, body, redirect: 'manual' });
+}
+
+function parse(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 function templateMatches(template: string, path: string): boolean {
@@ -90,24 +121,51 @@ export function restClient(t: TestApp) {
     ).toBe(true);
   }
 
+  /** Sends one request: in-process when unchecked, else through Prism, failing on any response violation it reports. */
+  async function send(method: string, url: string, headers: Headers, body: string | undefined, unchecked = false): Promise<RestResponse> {
+    if (unchecked) {
+      const response = await t.app.fetch(new Request(`http://flowdeck.test${url}`, { method, headers, body }));
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: parse(text), text };
+    }
+    const response = await throughPrism(t, method, url, headers, body);
+    const text = await response.text();
+    const received = new Headers(response.headers);
+    const violations = responseViolations(received.get('sl-violations'));
+    received.delete('sl-violations');
+    const location = received.get(LOCATION_HEADER);
+    received.delete(LOCATION_HEADER);
+    if (location !== null) received.set('location', location);
+    expect(
+      violations,
+      `Prism: ${method} ${url} → ${response.status} drifts from codegen/openapi.json:\n${violations.map((v) => `${v.location.join('.')}: ${v.message}`).join('\n')}\n${text.slice(0, 1000)}`,
+    ).toEqual([]);
+    const result: RestResponse = { status: response.status, headers: received, body: parse(text), text };
+    await check(method, new URL(url, 'http://x').pathname, result);
+    return result;
+  }
+
   async function call<T = Body>(method: string, url: string, options: RestCall = {}): Promise<RestResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers = new Headers(options.headers);
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await t.app.fetch(new Request(`http://flowdeck.test${url}`, { method, headers, body }));
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    const result: RestResponse<T> = { status: response.status, headers: response.headers, body: parsed as T, text };
-    if (!options.unchecked) await check(method, new URL(url, 'http://x').pathname, result);
-    return result;
+    if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    return (await send(method, url, headers, body, options.unchecked)) as RestResponse<T>;
   }
+
+  /** The typed client (@flowdeck/sdk/rest) over the same checked path as {@link call}. */
+  const api: FlowdeckRestClient = createFlowdeckRestClient({
+    baseUrl: 'http://flowdeck.test',
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const url = new URL(request.url);
+      const body = request.body ? await request.text() : undefined;
+      const answer = await send(request.method, `${url.pathname}${url.search}`, request.headers, body);
+      const empty = answer.status === 204 || answer.status === 304 || answer.status < 200;
+      return new Response(empty ? null : answer.text, { status: answer.status, headers: answer.headers });
+    },
+  });
 
   return {
     call,
@@ -116,6 +174,8 @@ export function restClient(t: TestApp) {
     put: <T = Body>(url: string, body?: unknown, options?: RestCall) => call<T>('PUT', url, { ...options, body }),
     patch: <T = Body>(url: string, body?: unknown, options?: RestCall) => call<T>('PATCH', url, { ...options, body }),
     delete: <T = Body>(url: string, options?: RestCall) => call<T>('DELETE', url, options),
+    /** The typed REST client, every call checked like {@link call}'s. */
+    api,
     openapi,
   };
 }
