@@ -77,7 +77,14 @@ export function createScheduleService(res: Resources, workflows: WorkflowService
     /** Deletes a schedule (its past runs stay, unlinked). */
     async remove(principal: Principal, id: string): Promise<Schedule> {
       const current = await service.get(principal, id);
-      await db.schedule.delete({ where: { id: current.id } });
+      // Backfill jobs first, then the schedule: the order a backfill chunk takes its locks (its
+      // job row, then the schedule's key as it inserts ticks and runs). Deleting the schedule
+      // first would lock it before cascading to a job a chunk holds, and on PostgreSQL the two
+      // would deadlock; in this order the delete waits for the chunk instead.
+      await db.$transaction(async (tx) => {
+        await tx.backfillJob.deleteMany({ where: { scheduleId: current.id } });
+        await tx.schedule.delete({ where: { id: current.id } });
+      });
       return current;
     },
 
