@@ -3522,6 +3522,15 @@ export default {
             "args": []
           },
           {
+            "name": "trigger",
+            "type": {
+              "kind": "SCALAR",
+              "name": "String",
+              "ofType": null
+            },
+            "args": []
+          },
+          {
             "name": "valid",
             "type": {
               "kind": "NON_NULL",

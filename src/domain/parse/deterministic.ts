@@ -32,6 +32,7 @@ export function parseDeterministic(instruction: string, context: ParseContext = 
     definition: checked.definition,
     nodes: toNodes(checked.definition, new Set(context.availableTools ?? [])),
     schedule: extraction.schedule,
+    trigger: null,
     confidence,
     valid: checked.valid,
     issues: checked.issues,

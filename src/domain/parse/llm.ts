@@ -228,6 +228,7 @@ function fromReply(reply: Record<string, unknown>, context: ParseContext, elapse
     definition: checked.definition,
     nodes: toNodes(checked.definition, tools),
     schedule,
+    trigger: typeof reply.trigger === 'string' && reply.trigger.trim() !== '' ? reply.trigger.trim().slice(0, 200) : null,
     confidence: confidenceOf({ qualities, ignored: 0, implicitConditions: 0, scheduleIssues: issues.length }),
     valid: checked.valid,
     issues: checked.issues,

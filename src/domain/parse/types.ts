@@ -67,6 +67,12 @@ export interface ParseResult {
   /** The same workflow in seed 003's nodes form (for the REST layer). */
   nodes: NodesDocument;
   schedule: ParsedSchedule | null;
+  /**
+   * The event that starts the workflow, as the text names it ("a new lead arrives", "the orders
+   * webhook fires"), or null when only a run or the schedule starts it. Informational: Flowdeck
+   * starts runs by API call or schedule, so a trigger is wired up by whoever calls executeWorkflow.
+   */
+  trigger: string | null;
   /** In [0, 1]; see `confidence.ts` for the formula. */
   confidence: number;
   /** True when there are no issues: the definition would be accepted by createWorkflow as it stands. */

@@ -131,6 +131,11 @@ export const ParsedWorkflowRef = builder.objectRef<ParseResult>('ParsedWorkflow'
       description: 'The schedule, when the instruction says when to repeat ("every Monday at 9am"); else null.',
       resolve: (r) => r.schedule,
     }),
+    trigger: t.exposeString('trigger', {
+      nullable: true,
+      description:
+        'The event the instruction says starts the workflow ("a new lead arrives"), or null when only a run or the schedule starts it. It is not a step: whoever receives that event starts the run (executeWorkflow).',
+    }),
     confidence: t.exposeFloat('confidence', {
       description:
         'In [0, 1]: the mean quality of the steps (1 confident match, 0.85 weak, 0.6 ambiguous, 0.3 unmatched), minus 0.1 per ignored fragment (up to 3), 0.05 per condition without a recognised comparison and 0.1 per unusable schedule phrase.',
