@@ -1,11 +1,12 @@
 /**
  * Optional LLM-backed parser behind the same {@link Parser} interface. It POSTs an
  * OpenAI-compatible `/chat/completions` request asking for one JSON object
- * `{ name, description, steps: [...canonical steps...], schedule? }`, reads the JSON from the
- * reply, and then holds it to exactly the rules the deterministic parser's output meets: the
- * workflow validator against the workspace's agents (available tools count as active agents),
- * a 5-field cron check, the nodes form and the confidence formula (finish.ts). An invalid step
- * graph from the model is reported (`valid: false` with its issues), not repaired.
+ * `{ name, description, trigger, steps: [...canonical steps...], inputs?, schedule? }` (the
+ * prompt is in llm-prompt.ts), reads the JSON from the reply, and then holds it to exactly the
+ * rules the deterministic parser's output meets: the workflow validator against the
+ * workspace's agents (available tools count as active agents), a 5-field cron check, the nodes
+ * form and the confidence formula (finish.ts). An invalid step graph from the model is
+ * reported (`valid: false` with its issues), not repaired.
  *
  * When the call fails (network, timeout, non-2xx) or the reply is junk (not JSON, no `steps`
  * list), the fallback parser (the deterministic one by default) answers instead, with
@@ -16,8 +17,11 @@ import { isPlainObject } from '../definition/schema.ts';
 import type { Issue } from '../definition/validate.ts';
 import { createDeterministicParser } from './deterministic.ts';
 import { checkCandidate, confidenceOf, QUALITY, toNodes } from './finish.ts';
+import { systemPrompt } from './llm-prompt.ts';
 import type { ParsedSchedule } from './schedule.ts';
 import type { ParseContext, ParseResult, Parser, StepMatch } from './types.ts';
+
+export { systemPrompt } from './llm-prompt.ts';
 
 export interface LlmParserOptions {
   /** Base URL of an OpenAI-compatible API (`https://api.openai.com/v1`), or the full `…/chat/completions` URL. */
@@ -43,35 +47,6 @@ class LlmUnavailable extends Error {}
 function completionsUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, '');
   return trimmed.endsWith('/chat/completions') ? trimmed : `${trimmed}/chat/completions`;
-}
-
-/** The system prompt: the canonical step shapes and what the workspace offers. */
-export function systemPrompt(context: ParseContext): string {
-  const tools = (context.availableTools ?? []).map((t) => `- ${t}`).join('\n') || '- (none)';
-  const agents =
-    (context.agents ?? [])
-      .filter((a) => a.status !== 'DELETED')
-      .map((a) => `- ${a.name}${a.description ? `: ${a.description}` : ''}`)
-      .join('\n') || '- (none)';
-  return [
-    'You turn a natural-language workflow instruction into a Flowdeck workflow definition.',
-    'Reply with ONE JSON object and nothing else:',
-    '{"name": string, "description": string, "steps": [step, ...], "schedule": {"cron": "<5-field cron: minute hour day-of-month month day-of-week>", "timezone": "<IANA zone or null>"} or null}',
-    'Each step has a unique "id" (letters, digits, "_", "-", "."; starting with a letter or "_"), a "type", optional "name" and "dependsOn" (ids of steps it runs after), and one of these shapes:',
-    '- {"type": "agent", "agent": "<tool or agent name>", "action": "<optional operation>", "input": {...}}',
-    '- {"type": "condition", "condition": {"value": "${<stepId>.output.<field>}" or "${workflow.input.<field>}", "operator": "equals|notEquals|gt|gte|lt|lte|contains|in|exists|truthy", "compareTo": <value>}, "onTrue": [ids], "onFalse": [ids]}',
-    '- {"type": "http", "request": {"method": "GET|POST|PUT|PATCH|DELETE", "url": "...", "body": ...}}',
-    '- {"type": "transform", "expression": "<JSONata>"}',
-    '- {"type": "delay", "durationMs": <integer>}',
-    '- {"type": "wait", "signal": "<name>"}',
-    'Rules: steps listed in onTrue/onFalse must have the condition in their dependsOn; a step may only reference "${<id>.output}" of steps it (indirectly) depends on; no cycles.',
-    'Use these tools as agent names:',
-    tools,
-    'and these registered agents:',
-    agents,
-    'If nothing fits an action, name the agent after the action in snake_case (e.g. "generate_report").',
-    'Only include "schedule" when the instruction says when the workflow repeats.',
-  ].join('\n');
 }
 
 /** The JSON object inside a reply, tolerating code fences and prose around it. */

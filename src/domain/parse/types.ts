@@ -4,11 +4,21 @@ import type { ParsedSchedule } from './schedule.ts';
 
 export type { ParsedSchedule } from './schedule.ts';
 
+/** A skill an agent's A2A card publishes (`skills[]` of the card). */
+export interface AgentSkill {
+  name: string;
+  description?: string | null;
+  tags?: readonly string[];
+  examples?: readonly string[];
+}
+
 /** A registered agent the parser may match clauses against. */
 export interface AgentInfo {
   name: string;
   description?: string | null;
   status: AgentStatus;
+  /** The skills its A2A card publishes, when it is an A2A agent whose card could be read. */
+  skills?: readonly AgentSkill[];
 }
 
 /** What the caller knows besides the instruction (seed 003's `context`, plus the workspace's agents). */

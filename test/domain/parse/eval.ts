@@ -10,11 +10,42 @@
  *     npm run eval:parse -- --failures         the figures, then every miss: id, expected vs got
  *     npm run eval:parse -- --llm <baseUrl>    the LLM-backed parser against an OpenAI-compatible
  *                                              API (key in LLM_PARSER_API_KEY, model in
- *                                              LLM_PARSER_MODEL); answers that fell back to the
- *                                              deterministic parser are counted
+ *                                              LLM_PARSER_MODEL, default gpt-4o-mini)
+ *     npm run eval:parse -- --fake-llm         the LLM-backed parser against the local fake model
+ *                                              of the tests (test/support/fake-llm.ts), which
+ *                                              answers each instruction's expected workflow: a
+ *                                              check of the harness and of the LLM path's
+ *                                              conversion, with no key and no network
+ *     … --timeout <ms>                         how long to wait for each LLM reply (default 20000)
  *
- * Each instruction is parsed with its entry's `availableTools` and `agents` (all ACTIVE). How a
- * result is read, in the words the corpus's `expected` uses:
+ * On the LLM runs, answers that fell back to the deterministic parser (the call failed, timed
+ * out or the reply held no workflow) are counted and printed with the mean confidence; they are
+ * scored like the others, so a high fallback count measures the deterministic parser instead.
+ *
+ * ## The corpus against a real model
+ *
+ * The instructions are sent one at a time (175 requests, a few cents with gpt-4o-mini):
+ *
+ *     LLM_PARSER_API_KEY=sk-… npm run eval:parse -- --llm https://api.openai.com/v1
+ *     LLM_PARSER_API_KEY=sk-… LLM_PARSER_MODEL=gpt-4o npm run eval:parse -- --llm https://api.openai.com/v1 --failures
+ *
+ * Any OpenAI-compatible server works, without a key for a local one. Ollama (`ollama serve`,
+ * after `ollama pull qwen2.5:7b-instruct`):
+ *
+ *     LLM_PARSER_MODEL=qwen2.5:7b-instruct npm run eval:parse -- --llm http://127.0.0.1:11434/v1 --timeout 120000
+ *
+ * A llama.cpp server (`llama-server -m model.gguf --port 8080`; it serves the model it loaded
+ * whatever the model name says):
+ *
+ *     npm run eval:parse -- --llm http://127.0.0.1:8080/v1 --timeout 120000
+ *
+ * The server is started with the same variables (LLM_PARSER_URL, LLM_PARSER_API_KEY,
+ * LLM_PARSER_MODEL) to parse with the model in `parseWorkflow` itself.
+ *
+ * ## How a result is read
+ *
+ * Each instruction is parsed with its entry's `availableTools` and `agents` (all ACTIVE). In
+ * the words the corpus's `expected` uses (the code is in scoring.ts):
  *
  * - **actions**: the definition's steps in order, condition steps left out, each named by its
  *   tool or agent (an agent step's `agent`), and builtin steps by their type: `delay` (a fixed
@@ -29,141 +60,35 @@
  *   there is none. Only the first action of each branch is compared; what follows is covered
  *   by the action sequence. A correct placement means the same number of conditions, each
  *   gating the same actions; an extra condition is a miss, which is how a trigger read as a
- *   condition ("When a new lead arrives, …" → `check_lead`) shows. ParseResult has no trigger
- *   of its own yet, so the corpus's `trigger` (the event phrase, or null) is not scored.
+ *   condition ("When a new lead arrives, …" → `check_lead`) shows.
  * - **cron**: `schedule.cron`, equal when croner reads both expressions as the same field sets
  *   (`0 9 * * 1-5` = `0 9 * * MON-FRI`); the time zone is not compared. Unstated parts follow
  *   cron's macros (@daily is 00:00, @weekly Sunday 00:00, @monthly the 1st; a quarter starts in
  *   January, April, July and October); "morning" is 09:00 and "evening" 18:00.
+ * - **trigger**: the result's `trigger` against the corpus's event phrase (or null), word for
+ *   word but for case, punctuation, articles and a leading "when"/"whenever"/"every"/"each"….
  * - **validity**: `valid`. An instruction must be invalid when nothing in it can run: no
  *   actionable step, only a schedule, gibberish, a condition or trigger with no consequence, a
  *   negated action, or an action needing a tool that is not offered and matches no builtin.
  *
  * The sequence and the conditions are scored on the instructions that must be valid (for the
- * others `expected.actions` lists only what is recognisable); the cron on every instruction;
- * "invalid found" on those that must be invalid, "valid kept" on those that must be valid.
- * Exits 0 whatever the figures: it measures, it does not gate.
+ * others `expected.actions` lists only what is recognisable); the cron and the trigger on every
+ * instruction; "invalid found" on those that must be invalid, "valid kept" on those that must
+ * be valid. Exits 0 whatever the figures: it measures, it does not gate.
  */
 import { parseArgs } from 'node:util';
-import { isPlainObject } from '../../../src/domain/definition/schema.ts';
-import { createDeterministicParser, createLlmParser, type ParseResult, type Parser } from '../../../src/domain/parse/index.ts';
-import { type CorpusEntry, FAILURE_TAGS, FEATURE_TAGS, loadCorpus, sameCron } from './corpus.ts';
-
-/** A condition as read from a result: the first action of each branch (null when the branch is empty). */
-interface GotCondition {
-  gates: string | null;
-  otherwise: string | null;
-}
-
-/** What the eval compares, read from a parse result. */
-interface Reading {
-  actions: string[];
-  conditions: GotCondition[];
-  cron: string | null;
-  valid: boolean;
-  issues: string[];
-}
-
-function labelOf(step: Record<string, unknown>): string {
-  if (step.type === 'agent') return typeof step.agent === 'string' ? step.agent : 'agent';
-  return typeof step.type === 'string' ? step.type : 'unknown';
-}
-
-/** Reads the action sequence, the conditions, the cron and the validity out of a result. */
-function readResult(result: ParseResult): Reading {
-  const definition = result.definition;
-  const steps = isPlainObject(definition) && Array.isArray(definition.steps) ? definition.steps.filter(isPlainObject) : [];
-  const position = new Map(steps.map((step, i) => [step.id, i]));
-  const firstOf = (ids: unknown): string | null => {
-    const list = Array.isArray(ids) ? ids : [];
-    const indexes = list.map((id) => position.get(id)).filter((i): i is number => i !== undefined);
-    const step = indexes.length === 0 ? undefined : steps[Math.min(...indexes)];
-    return step === undefined ? null : labelOf(step);
-  };
-  return {
-    actions: steps.filter((s) => s.type !== 'condition').map(labelOf),
-    conditions: steps.filter((s) => s.type === 'condition').map((s) => ({ gates: firstOf(s.onTrue), otherwise: firstOf(s.onFalse) })),
-    cron: result.schedule?.cron ?? null,
-    valid: result.valid,
-    issues: result.issues.map((issue) => issue.message),
-  };
-}
-
-interface Verdict {
-  entry: CorpusEntry;
-  got: Reading;
-  /** Null when the entry does not score this part. */
-  sequence: boolean | null;
-  conditions: boolean | null;
-  cron: boolean;
-  validity: boolean;
-}
-
-function judge(entry: CorpusEntry, got: Reading): Verdict {
-  const { expected } = entry;
-  const scored = expected.valid;
-  const sameConditions =
-    got.conditions.length === expected.conditions.length &&
-    expected.conditions.every((c, i) => got.conditions[i]?.gates === c.gates && got.conditions[i]?.otherwise === (c.otherwise ?? null));
-  return {
-    entry,
-    got,
-    sequence: scored ? JSON.stringify(got.actions) === JSON.stringify(expected.actions) : null,
-    conditions: scored ? sameConditions : null,
-    cron: sameCron(expected.cron, got.cron),
-    validity: got.valid === expected.valid,
-  };
-}
-
-/** Hits out of scored entries, for one figure of one group. */
-class Tally {
-  hits = 0;
-  of = 0;
-  add(hit: boolean | null): void {
-    if (hit === null) return;
-    this.of++;
-    if (hit) this.hits++;
-  }
-  get rate(): number | null {
-    return this.of === 0 ? null : this.hits / this.of;
-  }
-  toString(): string {
-    const rate = this.rate;
-    return rate === null ? '—' : `${this.hits}/${this.of} ${(rate * 100).toFixed(1)}%`;
-  }
-}
-
-interface Figures {
-  n: number;
-  sequence: Tally;
-  cron: Tally;
-  conditions: Tally;
-  invalidFound: Tally;
-  validKept: Tally;
-}
-
-function figures(verdicts: readonly Verdict[]): Figures {
-  const out: Figures = {
-    n: 0,
-    sequence: new Tally(),
-    cron: new Tally(),
-    conditions: new Tally(),
-    invalidFound: new Tally(),
-    validKept: new Tally(),
-  };
-  for (const v of verdicts) {
-    out.n++;
-    out.sequence.add(v.sequence);
-    out.cron.add(v.cron);
-    out.conditions.add(v.conditions);
-    (v.entry.expected.valid ? out.validKept : out.invalidFound).add(v.validity);
-  }
-  return out;
-}
+import { createDeterministicParser, createLlmParser, type Parser } from '../../../src/domain/parse/index.ts';
+import { type FakeLlm, startFakeLlm } from '../../support/fake-llm.ts';
+import { FAILURE_TAGS, FEATURE_TAGS, loadCorpus } from './corpus.ts';
+import { describeMisses, type Figures, figures, judge, readResult, type Tally, type Verdict } from './scoring.ts';
 
 function table(rows: readonly [string, Figures][]): string {
-  const header = ['group', 'n', 'sequence', 'cron', 'conditions', 'invalid found', 'valid kept'];
-  const body = rows.map(([name, f]) => [name, String(f.n), ...[f.sequence, f.cron, f.conditions, f.invalidFound, f.validKept].map(String)]);
+  const header = ['group', 'n', 'sequence', 'cron', 'conditions', 'trigger', 'invalid found', 'valid kept'];
+  const body = rows.map(([name, f]) => [
+    name,
+    String(f.n),
+    ...[f.sequence, f.cron, f.conditions, f.trigger, f.invalidFound, f.validKept].map(String),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -173,27 +98,6 @@ function table(rows: readonly [string, Figures][]): string {
   return [line(header), ...body.map(line)].join('\n');
 }
 
-const arrow = (list: readonly string[]): string => (list.length === 0 ? '(none)' : list.join(' → '));
-const showConditions = (list: readonly { gates: string | null; otherwise?: string | null }[]): string =>
-  list.length === 0
-    ? '(none)'
-    : list.map((c) => `gates ${c.gates ?? '(nothing)'}${c.otherwise ? `, otherwise ${c.otherwise}` : ''}`).join('; ');
-
-function describeMisses(v: Verdict): string[] {
-  const { expected } = v.entry;
-  const out: string[] = [];
-  if (v.sequence === false) out.push(`  sequence    expected ${arrow(expected.actions)}`, `              got      ${arrow(v.got.actions)}`);
-  if (v.conditions === false) {
-    out.push(`  conditions  expected ${showConditions(expected.conditions)}`, `              got      ${showConditions(v.got.conditions)}`);
-  }
-  if (!v.cron) out.push(`  cron        expected ${expected.cron ?? 'null'}, got ${v.got.cron ?? 'null'}`);
-  if (!v.validity) {
-    const why = v.got.valid ? '' : `: ${v.got.issues[0] ?? ''}`;
-    out.push(`  valid       expected ${expected.valid}, got ${v.got.valid}${why}`);
-  }
-  return out;
-}
-
 const TARGETS = { sequence: 0.9, cron: 0.98, invalidFound: 1 } as const;
 
 function targetLine(name: string, tally: Tally, target: number): string {
@@ -201,27 +105,59 @@ function targetLine(name: string, tally: Tally, target: number): string {
   return `  ${name.padEnd(36)} ${String(tally).padEnd(16)} target ≥ ${target * 100}%  ${rate >= target ? 'met' : 'NOT MET'}`;
 }
 
+const HELP = `usage: npm run eval:parse -- [--failures] [--llm <baseUrl> | --fake-llm] [--timeout <ms>]
+(see the header of test/domain/parse/eval.ts for real-provider command lines)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { failures: { type: 'boolean', default: false }, llm: { type: 'string' } } });
-  const parser: Parser =
-    values.llm === undefined
-      ? createDeterministicParser()
-      : createLlmParser({ url: values.llm, apiKey: process.env.LLM_PARSER_API_KEY ?? null, model: process.env.LLM_PARSER_MODEL ?? null });
+  const { values } = parseArgs({
+    options: {
+      failures: { type: 'boolean', default: false },
+      llm: { type: 'string' },
+      'fake-llm': { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (values.help || (values.llm !== undefined && values['fake-llm']) || (timeoutMs !== undefined && !(timeoutMs > 0))) {
+    console.log(HELP);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
   const corpus = loadCorpus();
+  let fake: FakeLlm | null = null;
+  let parser: Parser = createDeterministicParser();
+  let source = 'deterministic';
+  if (values['fake-llm']) {
+    fake = await startFakeLlm(corpus);
+    parser = createLlmParser({ url: fake.url, model: 'fake-ideal-model', timeoutMs });
+    source = `LLM: the fake model of the tests at ${fake.url} (test/support/fake-llm.ts)`;
+  } else if (values.llm !== undefined) {
+    const model = process.env.LLM_PARSER_MODEL?.trim() || null;
+    parser = createLlmParser({ url: values.llm, apiKey: process.env.LLM_PARSER_API_KEY?.trim() || null, model, timeoutMs });
+    source = `LLM at ${values.llm}${model === null ? '' : ` (model ${model})`}`;
+  }
+
   const verdicts: Verdict[] = [];
   let fellBack = 0;
-  for (const entry of corpus) {
-    const agents = (entry.agents ?? []).map((a) => ({ ...a, status: 'ACTIVE' as const }));
-    const result = await parser.parse(entry.instruction, { availableTools: entry.availableTools, agents });
-    if (result.source === 'llm-fallback') fellBack++;
-    verdicts.push(judge(entry, readResult(result)));
+  let confidence = 0;
+  try {
+    for (const entry of corpus) {
+      const agents = (entry.agents ?? []).map((a) => ({ ...a, status: 'ACTIVE' as const }));
+      const result = await parser.parse(entry.instruction, { availableTools: entry.availableTools, agents });
+      if (result.source === 'llm-fallback') fellBack++;
+      confidence += result.confidence;
+      verdicts.push(judge(entry, readResult(result)));
+    }
+  } finally {
+    await fake?.close();
   }
 
   const mustBeInvalid = corpus.filter((e) => !e.expected.valid).length;
-  const source =
-    values.llm === undefined ? 'deterministic' : `LLM at ${values.llm} (${fellBack} answers fell back to the deterministic parser)`;
   console.log(`Parser: ${source}`);
-  console.log(`Corpus: ${corpus.length} instructions, ${corpus.length - mustBeInvalid} must be valid, ${mustBeInvalid} must be invalid\n`);
+  console.log(`Corpus: ${corpus.length} instructions, ${corpus.length - mustBeInvalid} must be valid, ${mustBeInvalid} must be invalid`);
+  if (source !== 'deterministic') console.log(`Fallbacks to the deterministic parser: ${fellBack} of ${corpus.length}`);
+  console.log(`Mean confidence: ${(confidence / Math.max(1, corpus.length)).toFixed(2)}\n`);
 
   const classes = [...new Set(corpus.map((e) => e.class))];
   console.log(table([...classes.map((c): [string, Figures] => [c, figures(verdicts.filter((v) => v.entry.class === c))])]));
@@ -235,7 +171,6 @@ async function main(): Promise<void> {
   console.log(targetLine('exact action sequence', overall.sequence, TARGETS.sequence));
   console.log(targetLine('cron', overall.cron, TARGETS.cron));
   console.log(targetLine('must-be-invalid reported invalid', overall.invalidFound, TARGETS.invalidFound));
-  console.log('  (trigger phrases are not scored: ParseResult has none; a trigger read as a condition counts as a conditions miss)');
 
   if (values.failures) {
     console.log('\nMisses:');
@@ -249,4 +184,3 @@ async function main(): Promise<void> {
 }
 
 await main();
-process.exitCode = 0;
