@@ -2,7 +2,7 @@ import { createAgentService } from './agents.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createBulkRunOperationService } from './bulk-run-operations.ts';
 import { createAnalyticsService } from './analytics.ts';
-import { createParseService } from './parse-service.ts';
+import { createParseService, type ParseServiceOptions } from './parse-service.ts';
 import type { Resources } from './resources.ts';
 import { createRunHistoryService } from './run-history.ts';
 import { createRunService } from './runs.ts';
@@ -19,8 +19,14 @@ import { createWorkflowRunService } from './workflow-runs.ts';
 import { createWorkflowService } from './workflows.ts';
 import { createWorkspaceService } from './workspaces.ts';
 
+/** What the composition root gives the services besides {@link Resources}: collaborators from other layers. */
+export interface ServiceOptions {
+  /** The parse service's LLM settings and A2A card reader (src/engine/agents/a2a-card-skills.ts). */
+  parse?: ParseServiceOptions;
+}
+
 /** Every domain service, built from one resources object. GraphQL and REST call only these. */
-export function createServices(res: Resources) {
+export function createServices(res: Resources, options: ServiceOptions = {}) {
   const agents = createAgentService(res);
   const workflows = createWorkflowService(res, agents);
   const runs = createRunService(res, workflows);
@@ -31,7 +37,7 @@ export function createServices(res: Resources) {
     releases: createReleaseService(res, workflows),
     /** One workflow's runs, and deleting a workflow with them. */
     workflowRuns: createWorkflowRunService(res, workflows, runs),
-    parse: createParseService(res, agents),
+    parse: createParseService(res, agents, options.parse),
     templates: createTemplateService(res, workflows),
     workspaces: createWorkspaceService(res),
     /** Tenants, created the first time a valid token names one. */

@@ -9,6 +9,7 @@ import { createEgressFetch } from '../egress/fetch.ts';
 import { createEgressPolicy, type Resolver } from '../egress/policy.ts';
 import { prepareAgentSecrets } from '../db/agent-secrets.ts';
 import { defaultSecretsKeyFile, loadSecretBox, SECRET_LOG_PATHS } from '../db/secrets.ts';
+import { type CardSkillsOptions, createA2ACardSkills, DEFAULT_CARD_SKILLS } from '../engine/agents/a2a-card-skills.ts';
 import { Notifier } from '../engine/notifier.ts';
 import { listenForRunEvents } from '../engine/pg-listener.ts';
 import { getRequestListener } from '@hono/node-server';
@@ -56,6 +57,8 @@ export interface AppOverrides {
   hooks?: EngineHooks;
   /** The built run console served at /console (default dist/console, `npm run build:console`). */
   consoleDir?: string;
+  /** Limits of reading A2A agent cards for the workflow parser (tests shorten the deadline). */
+  agentCards?: CardSkillsOptions;
 }
 
 /** A built, not yet listening, Flowdeck server. */
@@ -145,7 +148,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics,
     ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
-  const services = createServices(resources);
+  // The parser matches A2A agents on their card skills too; a parse waits for cards a little
+  // longer than one card's deadline, so a slow card fails on its own deadline, with its reason.
+  const cardTimeoutMs = overrides.agentCards?.timeoutMs ?? DEFAULT_CARD_SKILLS.timeoutMs;
+  const agentSkills = createA2ACardSkills({ fetch: resources.fetch, now: () => clock.now().getTime() }, overrides.agentCards);
+  const services = createServices(resources, { parse: { agentSkills, agentSkillsBudgetMs: cardTimeoutMs + 1_000 } });
   const auth = createAuthenticator({ auth: config.auth, services, logger });
   const streamOptions = { maxBuffered: config.streamMaxBuffered, catchUpMs: config.streamCatchUpMs };
   const streams = createRunStreams(resources, streamOptions);
