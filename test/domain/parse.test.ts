@@ -44,6 +44,8 @@ interface Case {
   valid: boolean;
   /** Part of an issue message expected when invalid. */
   issue?: string;
+  /** The event that starts the workflow, when the text names one (it is not a step). */
+  trigger?: string;
 }
 
 const CASES: Case[] = [
@@ -221,7 +223,8 @@ const CASES: Case[] = [
   {
     text: 'When a deployment fails, create a Jira ticket and notify #ops on Slack.',
     cron: null,
-    steps: ['condition', 'jira.create_issue', 'slack.post_message'],
+    trigger: 'a deployment fails',
+    steps: ['jira.create_issue', 'slack.post_message'],
     valid: true,
   },
   { text: 'Email the finance team if revenue drops below $5k.', cron: null, steps: ['condition', 'email.send'], valid: true },
@@ -235,10 +238,11 @@ const CASES: Case[] = [
   {
     text: 'When a new lead arrives, add it to HubSpot and notify the sales channel on Slack.',
     cron: null,
-    steps: ['condition', 'hubspot.create_contact', 'slack.post_message'],
+    trigger: 'a new lead arrives',
+    steps: ['hubspot.create_contact', 'slack.post_message'],
     valid: true,
   },
-  { text: 'Create a Jira issue when the build fails', cron: null, steps: ['condition', 'jira.create_issue'], valid: true },
+  { text: 'Create a Jira issue when the build fails', cron: null, trigger: 'the build fails', steps: ['jira.create_issue'], valid: true },
   {
     text: 'If the invoice amount is greater than 10000, wait for approval, then refund it in Stripe, otherwise email the customer.',
     cron: null,
@@ -285,7 +289,14 @@ const CASES: Case[] = [
   { text: 'Every day at 9am.', cron: '0 9 * * *', steps: [], valid: false, issue: 'no actionable step found' },
   { text: "Don't send anything.", cron: null, steps: [], valid: false, issue: 'no actionable step found' },
   { text: 'The quarterly numbers are looking great.', cron: null, steps: [], valid: false, issue: 'no actionable step found' },
-  { text: 'Frobnicate the widgets.', cron: null, steps: [], valid: false, issue: 'no actionable step found' },
+  // An unknown verb is still an action: a placeholder agent that validation reports.
+  {
+    text: 'Frobnicate the widgets.',
+    cron: null,
+    steps: ['frobnicate_widgets'],
+    valid: false,
+    issue: 'agent "frobnicate_widgets" does not exist',
+  },
   { text: 'Hi.', cron: null, steps: [], valid: false, issue: 'no actionable step found' },
   {
     text: 'Every hour and every Monday at 9am, send the report by email.',
@@ -326,6 +337,7 @@ describe('deterministic parser: instruction table', () => {
     const steps = ((result.definition as { steps?: Record<string, unknown>[] }).steps ?? []).map(label);
     expect({ cron: result.schedule?.cron ?? null, steps, valid: result.valid }).toEqual({ cron: c.cron, steps: c.steps, valid: c.valid });
     if (c.timezone !== undefined) expect(result.schedule?.timezone).toBe(c.timezone);
+    expect(result.trigger).toBe(c.trigger ?? null);
     expect(steps.includes('condition')).toBe(c.steps.includes('condition'));
     expect(result.confidence).toBeGreaterThanOrEqual(0);
     expect(result.confidence).toBeLessThanOrEqual(1);

@@ -1,86 +1,84 @@
 /**
- * What a clause can be matched to: the caller's available tools and the workspace's
- * registered agents, and the scoring that picks one.
+ * What a clause can be matched to: the caller's available tools and the workspace's registered
+ * agents, read into the parts the scoring (match.ts) compares.
  *
- * Score of a clause against a tool or agent (words compared by `similarity`: 1 for the same
- * stem, 0.7 for synonyms such as pull ~ query or sales ~ salesforce):
- *
- *   3   if the clause names it outright ("use salesforce.query", "with the data extractor")
- * + 2 × how well the verb matches a word of its name   (pull ~ query: 0.7 → 1.4)
- *   or, only when it matches none, 1 × how well the verb matches a word of its description
- * + the object words matching words of its name, at most 2 (generic words such as "data"
- *   count 0.3; participles such as "reminding" do not count)
- * + ½ × the object words matching its description, at most 2 before halving
- * + ½ for a tool: the caller offered it for this very instruction
- * − 1 when the verb matches nothing in a name that has a verb of its own ("pull the tickets"
- *   against `jira.create_issue`): the clause asks for something else than what it does.
- *
- * A match needs a score of at least {@link ACCEPT} and an anchor: the name written out, a word
- * of its name written out ("… to HubSpot", "email …"), the verb matching a name word through
- * a specific synonym ("text" ~ sms) or a description word exactly, a broad synonym of the verb
- * ("pull" ~ query) together with an object word matching too ("sales" ~ salesforce), or
- * object words matching its name strongly. Candidates within {@link AMBIGUITY_MARGIN} of the best make the match
- * ambiguous (the best still wins; ties go to live agents, then tools in the caller's order,
- * then agents by name).
+ * A tool name is a system and an operation: `pagerduty.create_incident` is the system
+ * `pagerduty` and the operation "create incident" (verb `create`, noun `incident`); an operation
+ * without a verb (`stripe.revenue_report`) reads something. An agent name is all operation
+ * (`ReportGenerator`: report, generate), with its description and its A2A card's skills as
+ * further words.
  */
 import type { AgentStatus } from '../definition/validate.ts';
 import type { ActionClause } from './clauses.ts';
-import { contentWords, nameWords, similarity, specificMatch, stem, verbBase, WEAK_WORDS, words } from './text.ts';
+import { contentWords, nameWords, STOPWORDS, SYNONYM, similarity, specificMatch, stem, verbBase, words } from './text.ts';
 import type { ParseContext } from './types.ts';
-
-export const ACCEPT = 1.4;
-/** A match at least this good counts as confident. */
-export const STRONG = 2;
-export const AMBIGUITY_MARGIN = 0.25;
-/** Added to a tool's score: the caller offered it for this instruction. */
-export const TOOL_BONUS = 0.5;
-/** Taken off when the clause's verb contradicts the verb in the name. */
-export const VERB_CONFLICT = 1;
 
 export interface CatalogEntry {
   name: string;
   kind: 'tool' | 'agent';
   status: AgentStatus;
+  /** Every word of the name. */
   nameWords: string[];
+  /** The system a tool belongs to (`google_ads.get_spend` → google, ads); empty for agents. */
+  systemWords: string[];
+  /** `google_ads` → `google_ads`; an agent's or a namespace-less tool's whole name. */
+  system: string;
+  /** What it does (`get_spend` → get, spend; an agent: its whole name). */
+  opWords: string[];
+  /** The operation's verb (`get`), when it has one. */
+  opVerb: string | null;
+  /** The operation's other words (`spend`). */
+  opNouns: string[];
+  /** Content words of an agent's description and card skills. */
   descWords: string[];
-}
-
-export interface Scored {
-  entry: CatalogEntry;
-  score: number;
-}
-
-export interface MatchOutcome {
-  best: Scored | null;
-  /** Candidates within the ambiguity margin of the best, best excluded. */
-  rivals: Scored[];
 }
 
 /** Tools first (in the caller's order), then agents by name; duplicates of a tool name are dropped. */
 export function buildCatalog(context: ParseContext): CatalogEntry[] {
   const tools = [...new Set(context.availableTools ?? [])];
   const toolSet = new Set(tools);
-  const entries: CatalogEntry[] = tools.map((name) => ({
-    name,
-    kind: 'tool',
-    status: 'ACTIVE',
-    nameWords: nameWords(name),
-    descWords: [],
-  }));
+  const entries: CatalogEntry[] = tools.map((name) => {
+    const dot = name.lastIndexOf('.');
+    const opWords = dot > 0 ? nameWords(name.slice(dot + 1)) : nameWords(name);
+    const first = opWords[0];
+    const opVerb = first === undefined ? null : (verbBase(first) ?? null);
+    return {
+      name,
+      kind: 'tool',
+      status: 'ACTIVE',
+      nameWords: nameWords(name),
+      systemWords: dot > 0 ? nameWords(name.slice(0, dot)) : [],
+      system: dot > 0 ? name.slice(0, dot) : name,
+      opWords,
+      opVerb,
+      opNouns: (opVerb === null ? opWords : opWords.slice(1)).filter((w) => !STOPWORDS.has(w)),
+      descWords: [],
+    };
+  });
   for (const agent of [...(context.agents ?? [])].sort((a, b) => a.name.localeCompare(b.name))) {
     if (toolSet.has(agent.name) || agent.status === 'DELETED') continue;
+    const skills = (agent.skills ?? []).flatMap((s) => [s.name, s.description ?? '', ...(s.tags ?? [])]);
+    const own = nameWords(agent.name);
+    // The agent noun is last ("CopyWriter" writes, it does not copy).
+    const verbAt = own.map((w) => verbBase(w)).findLastIndex((v) => v !== undefined);
     entries.push({
       name: agent.name,
       kind: 'agent',
       status: agent.status,
-      nameWords: nameWords(agent.name),
-      descWords: [...new Set(contentWords(words(agent.description ?? '')))].slice(0, 40),
+      nameWords: own,
+      systemWords: [],
+      system: agent.name,
+      opWords: own,
+      opVerb: verbAt < 0 ? null : (verbBase(own[verbAt] ?? '') ?? null),
+      opNouns: own.filter((w, i) => i !== verbAt && !STOPWORDS.has(w)),
+      descWords: [...new Set(contentWords(words([agent.description ?? '', ...skills].join(' '))))].slice(0, 80),
     });
   }
   return entries;
 }
 
-function bestSimilarity(word: string, targets: readonly string[]): number {
+/** The best similarity of `word` to any of `targets`. */
+export function bestSimilarity(word: string, targets: readonly string[]): number {
   let best = 0;
   for (const target of targets) best = Math.max(best, similarity(word, target));
   return best;
@@ -101,53 +99,82 @@ export function namesEntry(text: string, entry: CatalogEntry): boolean {
   );
 }
 
-/** The score of one clause against one entry (see the module comment). */
-export function scoreClause(clause: ActionClause, entry: CatalogEntry): number {
-  const literal = namesEntry(clause.text, entry) ? 3 : 0;
-  const verb = clause.verb;
-  const verbName = verb === null ? 0 : bestSimilarity(verb, entry.nameWords);
-  const verbDesc = verb === null || verbName > 0 ? 0 : bestSimilarity(verb, entry.descWords);
-  const objects = contentWords(clause.words.filter((_, i) => i !== clause.verbIndex)).filter(
-    (w) => !w.includes('@') && !w.startsWith('#') && !(/(?:ing|ed)$/.test(w) && verbBase(w) !== undefined),
-  );
-  let objName = 0;
-  let objDesc = 0;
-  let namedWord = false;
-  for (const word of new Set(objects)) {
-    const weight = WEAK_WORDS.has(stem(word)) ? 0.3 : 1;
-    const onName = bestSimilarity(word, entry.nameWords);
-    if (onName === 1 && weight === 1) namedWord = true;
-    objName += weight * onName;
-    objDesc += weight * bestSimilarity(word, entry.descWords);
+/**
+ * Words a text implies without writing them: a `#channel` or an `@mention` is chat, an e-mail
+ * address is email, a phone number is sms; and two words written apart that name one system
+ * ("status page" → statuspage).
+ */
+export function impliedWords(text: string): string[] {
+  const out: string[] = [];
+  if (/(?:^|\s)#[\w-]+/.test(text) || /(?:^|\s)@[A-Za-z][\w.-]*(?!\S*@)/.test(text)) out.push('chat');
+  if (/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.test(text)) out.push('email');
+  if (/(?:^|\s)\+?\d[\d\s().-]{7,}\d/.test(text)) out.push('sms');
+  const list = words(text);
+  for (let i = 0; i + 1 < list.length; i++) {
+    const [a = '', b = ''] = [list[i], list[i + 1]];
+    if (/^[a-z]{2,}$/.test(a) && /^[a-z]{2,}$/.test(b)) out.push(`${a}${b}`);
   }
-  objName = Math.min(2, objName);
-  objDesc = Math.min(2, objDesc);
-  // A broad synonym of the verb ("check" ~ "query") is not enough on its own: it needs an object word to agree.
-  const verbAnchor =
-    verb !== null && (entry.nameWords.some((w) => specificMatch(verb, w)) || entry.descWords.some((w) => stem(w) === stem(verb)));
-  const anchored =
-    literal > 0 || namedWord || verbAnchor || (verbName > 0 && objName > 0) || (verbDesc > 0 && objDesc > 0) || objName >= 1.4;
-  if (!anchored) return 0;
-  const offered = entry.kind === 'tool' ? TOOL_BONUS : 0;
-  const conflict = verb !== null && verbName === 0 && entry.nameWords.some((w) => verbBase(w) !== undefined) ? VERB_CONFLICT : 0;
-  return Math.max(0, Math.round((literal + 2 * verbName + verbDesc + objName + 0.5 * objDesc + offered - conflict) * 100) / 100);
+  return out;
 }
 
-/** The best entry for a clause, and its close rivals. */
-export function matchClause(clause: ActionClause, catalog: readonly CatalogEntry[]): MatchOutcome {
-  const scored = catalog
-    .map((entry, order) => ({ entry, score: scoreClause(clause, entry), order }))
-    .filter((s) => s.score >= ACCEPT)
-    // Stable on ties: catalog order already puts tools first, then agents by name; live agents win over switched-off ones.
-    .sort((a, b) => b.score - a.score || statusRank(a.entry) - statusRank(b.entry) || a.order - b.order);
-  const [best, ...others] = scored;
-  if (best === undefined) return { best: null, rivals: [] };
-  return {
-    best: { entry: best.entry, score: best.score },
-    rivals: others.filter((o) => o.score >= best.score - AMBIGUITY_MARGIN).map((o) => ({ entry: o.entry, score: o.score })),
-  };
+/** How well `words` name the entry's system: the mean, over its system words, of the best literal or specific match. */
+export function systemScore(list: readonly string[], entry: CatalogEntry): number {
+  if (entry.systemWords.length === 0) return 0;
+  let total = 0;
+  for (const target of entry.systemWords) {
+    let best = 0;
+    for (const word of list) {
+      const similar = similarity(word, target);
+      if (similar >= 1) best = 1;
+      else if (similar > 0 && specificMatch(word, target)) best = Math.max(best, similar);
+    }
+    total += best;
+  }
+  return total / entry.systemWords.length;
 }
 
-function statusRank(entry: CatalogEntry): number {
-  return entry.status === 'ACTIVE' ? 0 : 1;
+/**
+ * Words of offered tool names that can start a clause as its verb even when the lexicon lacks
+ * them ("geocode them" with `geo.geocode`, "vacuum the database" with `postgres.vacuum`). Only
+ * the first word of a tool's operation counts: `slack.post` makes "post" a verb, not "slack".
+ */
+export function catalogVerbs(catalog: readonly CatalogEntry[]): (word: string) => boolean {
+  const stems = new Set<string>();
+  for (const entry of catalog) {
+    if (entry.kind !== 'tool' || !entry.name.includes('.')) continue;
+    const action = entry.opWords[0];
+    if (action !== undefined && action.length > 2) stems.add(stem(action));
+  }
+  return (word) => word.length > 2 && stems.has(stem(word));
+}
+
+/**
+ * Whether a clause asks someone for an approval ("get approval from finance", "ask the CFO for
+ * approval", "have a lead approve it", "post the draft to #marketing for approval") rather than
+ * approving something itself ("approve the leave requests").
+ */
+export function asksApproval(clause: ActionClause, lower = clause.text.toLowerCase()): boolean {
+  if (/\bfor\s+(?:\w+\s+)?(?:approval|sign[\s-]?off)\b/.test(lower)) return true;
+  if (!/\bapprov(?:al|e|es)\b|\bsign[\s-]?off\b/.test(lower)) return false;
+  return ['wait', 'pause', 'get', 'ask', 'request', 'require', 'have', 'need', 'seek', null].includes(clause.verb);
+}
+
+/**
+ * The offered tools that request approvals fit for a clause asking for one: on a system it names
+ * ("ask for approval via Slack" with `slack.request_approval`), or with its very verb ("submit
+ * it for approval" with `expensify.submit_for_approval`). Empty when there is none: the approval
+ * is then a `wait` step.
+ */
+export function approvalTools(clause: ActionClause, catalog: readonly CatalogEntry[], previousSystem: string | null): CatalogEntry[] {
+  if (!asksApproval(clause)) return [];
+  const said = [...clause.words, ...impliedWords(clause.text)];
+  return catalog.filter(
+    (entry) =>
+      entry.kind === 'tool' &&
+      entry.opWords.some((w) => stem(w) === stem('approval') || stem(w) === stem('approve')) &&
+      entry.opVerb !== 'approve' &&
+      (systemScore(said, entry) >= SYNONYM ||
+        entry.system === previousSystem ||
+        (clause.verb !== null && entry.opVerb !== null && stem(clause.verb) === stem(entry.opVerb))),
+  );
 }

@@ -1,16 +1,25 @@
 /**
- * Splits an instruction (its schedule phrase already removed) into blocks: plain action
- * clauses in order, and conditional blocks ("if X, Y[, otherwise Z]", "when X, Y", "Y if X").
+ * The clause model: splits an instruction (its schedule phrase and trigger already removed,
+ * see schedule.ts and trigger.ts) into blocks in the order they must run:
  *
- * Sentences end at `.`, `!`, `?` or `;` followed by a space (so `salesforce.query` stays
- * whole). Inside a sentence, actions are separated by "then", "and then", "after that",
- * "afterwards", "and finally", by commas, and by "and" when the next word is a verb in its
- * base form ("pull data and email it"). A fragment without a verb is glued back onto the
- * previous action ("email Bob, Alice and Carol"); one with nothing before it is kept, verbless,
- * for the caller to decide (it may name a tool outright). Negated fragments ("don't email
- * anyone") are dropped and reported.
+ * - **action** clauses ("pull the sales data", "email it to the team");
+ * - **condition** blocks whose branches hold the consequence: "if X, Y[, otherwise Z]", "Y if X",
+ *   "…, and if it fails, page the on-call engineer" (the consequence is everything after the test
+ *   up to "otherwise" or the end of the sentence), "verify X; if not, Z";
+ * - **waits** for an event in the middle of a run ("…, and once they sign it, mark the deal won",
+ *   "create the vendor after legal approves the W-9"), which become `wait` steps.
+ *
+ * Order is the text's, except where the text says otherwise: "X before Y" (X, then Y), "X after
+ * Y" (Y first), "X, but Y first", "X, using the KBSearch agent to find it" and "X, written by the
+ * CopyWriter agent" (the agent's step comes first).
+ *
+ * Sentences end at `.`, `!`, `?` or `;` followed by a space (so `salesforce.query` stays whole).
+ * Inside a sentence, actions are separated by "then", "and then", "after that", "before", by
+ * commas, and by "and" when the next word is a verb ("pull data and email it"). A fragment
+ * without a verb is glued back onto the previous action ("email Bob, Alice and Carol"). Negated
+ * fragments ("don't email anyone") are dropped and reported.
  */
-import { isImperative, verbBase, words } from './text.ts';
+import { verbBase, words } from './text.ts';
 
 /** One action, as written. */
 export interface ActionClause {
@@ -24,7 +33,7 @@ export interface ActionClause {
 }
 
 export type Block =
-  { kind: 'action'; clause: ActionClause } | { kind: 'condition'; text: string; onTrue: ActionClause[]; onFalse: ActionClause[] };
+  { kind: 'action'; clause: ActionClause } | { kind: 'condition'; text: string; onTrue: Block[]; onFalse: Block[]; negated?: boolean };
 
 export interface Segmentation {
   blocks: Block[];
@@ -32,68 +41,55 @@ export interface Segmentation {
   ignored: { text: string; reason: string }[];
 }
 
+/** Whether a word is a verb: the lexicon's, or a word of an offered tool's or agent's name. */
+export type IsVerb = (word: string) => boolean;
+/** Tells whether a verbless fragment names a tool or agent ("…, then the ReportGenerator"). */
+export type NamesTarget = (text: string) => boolean;
+
 /** Leading words that are not the verb ("please", "we want to", "automatically"). */
-const FILLERS = new Set([
-  'please',
-  'we',
-  'i',
-  'you',
-  'should',
-  'must',
-  'want',
-  'wants',
-  'need',
-  'needs',
-  'to',
-  'automatically',
-  'also',
-  'just',
-  'then',
-  'can',
-  'will',
-  "let's",
-  'lets',
-  'go',
-  'ahead',
-  'and',
-  'finally',
-  'lastly',
-  'next',
-  'first',
-  'firstly',
-  'second',
-  'secondly',
-  'third',
-  'thirdly',
-  'immediately',
-  'always',
-  'quickly',
-  'so',
-  'would',
-  'like',
-  "i'd",
-  "we'd",
-]);
+const FILLERS = new Set(
+  (
+    "please we i you should must want wants need needs to automatically also just then can will let's lets go ahead and finally " +
+    "lastly next first firstly second secondly third thirdly immediately always quickly so would like i'd we'd pls plz " +
+    'kindly also afterwards then'
+  ).split(' '),
+);
+/** Words after which an unknown first word is read as a verb ("fax the contract", "geocode them"). */
+const OBJECT_STARTS = new Set(
+  'the a an all every each any it them him her me us this that these those their its our my your his some up down back out'.split(' '),
+);
 
-const CONDITION_WORDS = '(?:if|when|whenever|once|in case|as soon as|each time|every time)';
-const LEADING_CONDITION = new RegExp(`^(?:(?:and|then|but|only|so|next|finally)[\\s,]+)*${CONDITION_WORDS}\\s+(.+)$`, 'i');
-const TRAILING_CONDITION = /^(.+?)[\s,]+(?:but\s+)?(?:only\s+)?(?:if|when|whenever|in case|as soon as)\s+(.+)$/i;
-const ELSE_SENTENCE = /^(?:otherwise|else|if not|or else)\b[\s,:]*(.*)$/i;
-const ELSE_SPLIT = /[,;]?\s*\b(?:otherwise|or else|else|if not)\b[\s,:]*/i;
+const CONDITION = /^(?:only\s+)?(?:if|in\s+case|unless|provided\s+that)\s+(.+)$/i;
+const ELSE = /^(?:otherwise|else|or\s+else|if\s+not|if\s+it\s+(?:is|does)\s*n[o']t)\b[\s,:]*(.*)$/i;
+const EVENT = /^(?:once|after|as\s+soon\s+as|when|whenever)\s+(.+)$/i;
 const NEGATED = /^(?:don't|do not|dont|never|no need to|not|without|skip|avoid)\b/i;
-const SEQUENCE =
-  /\s*[,;]?\s*\b(?:and\s+then|and\s+after\s+that|after\s+that|afterwards|afterward|and\s+finally|and\s+lastly|then)\b\s*,?\s*|,(?!\d)\s*/i;
+const NOTHING = /^(?:do\s+nothing|nothing|ignore\s+it|carry\s+on|continue)$/i;
+/** Separators between actions; "if", "otherwise", "once"… also start a piece of their own. */
+const SPLIT =
+  /\s*[,;]?\s*\b(?:and\s+then|and\s+after\s+that|after\s+that|afterwards|afterward|and\s+finally|and\s+lastly|then|before)\b\s*,?\s*|\s*,(?!\d)\s*(?:and\s+)?|\s*;\s*|\s+(?:and|but|then)\s+(?=(?:if|unless|once)\b)|\s+(?:and\s+|but\s+)?(?=(?:otherwise|else|or\s+else)\b)/i;
 
-/** Finds the verb: the first word after fillers, or the one after an "-ly" adverb. */
-export function makeClause(text: string): ActionClause {
+/** Finds the verb: the first word after fillers (or after an "-ly" adverb); an unknown word counts when an object follows it. */
+export function makeClause(text: string, isVerb: IsVerb = () => false): ActionClause {
   const list = words(text);
   let i = 0;
   while (i < list.length && FILLERS.has(list[i] ?? '')) i++;
+  // "… before it is sent for signature via DocuSign": a passive says what is done, to the previous step's output.
+  const passive =
+    /^(?:it|they|this|that|these|those|everything)$/.test(list[i] ?? '') &&
+    /^(?:is|are|gets|get|has been|have been)$/.test(list[i + 1] ?? '');
+  if (passive) {
+    const base = verbBase(list[i + 2] ?? '');
+    if (base !== undefined) return { text, words: list, verb: base, verbIndex: i + 2 };
+  }
   for (const at of [i, i + 1]) {
     const word = list[at];
     if (word === undefined) break;
     const base = verbBase(word);
     if (base !== undefined) return { text, words: list, verb: base, verbIndex: at };
+    if (isVerb(word)) return { text, words: list, verb: word, verbIndex: at };
+    if (/^[a-z][a-z-]+$/.test(word) && OBJECT_STARTS.has(list[at + 1] ?? '') && !OBJECT_STARTS.has(word)) {
+      return { text, words: list, verb: word, verbIndex: at };
+    }
     if (!word.endsWith('ly')) break;
   }
   return { text, words: list, verb: null, verbIndex: -1 };
@@ -111,39 +107,12 @@ function stripConnectors(text: string): string {
   }
 }
 
-/** Tells whether a verbless fragment names a tool or agent ("…, then the ReportGenerator"). */
-export type NamesTarget = (text: string) => boolean;
-
-/** Splits a run of actions; verbless pieces are glued to the previous action unless they name a target. */
-function splitActions(text: string, ignored: Segmentation['ignored'], namesTarget: NamesTarget): ActionClause[] {
-  const pieces = text
-    .split(new RegExp(SEQUENCE.source, 'gi'))
-    .flatMap(splitOnAndVerb)
-    .map(stripConnectors)
-    .filter((piece) => piece !== '');
-  const out: ActionClause[] = [];
-  for (const piece of pieces) {
-    if (NEGATED.test(piece)) {
-      ignored.push({ text: piece, reason: 'negated: nothing to do' });
-      continue;
-    }
-    const clause = makeClause(piece);
-    const previous = out[out.length - 1];
-    if (clause.verb === null && previous !== undefined && previous.verb !== null && !namesTarget(piece)) {
-      out[out.length - 1] = makeClause(`${previous.text}, ${piece}`);
-      continue;
-    }
-    out.push(clause);
-  }
-  return out;
-}
-
 /** "pull data and email it" → ["pull data", "email it"]; "sales and marketing data" stays whole. */
-function splitOnAndVerb(text: string): string[] {
+function splitOnAndVerb(text: string, isVerb: IsVerb): string[] {
   const out: string[] = [];
   let rest = text;
   for (;;) {
-    const match = [...rest.matchAll(/\s+(?:and|&)\s+([A-Za-z']+)/gi)].find((m) => isImperative(m[1] ?? ''));
+    const match = [...rest.matchAll(/\s+(?:and|&)\s+(?:also\s+)?([A-Za-z'-]+)/gi)].find((m) => startsAction(m[1] ?? '', isVerb));
     if (match === undefined) break;
     out.push(rest.slice(0, match.index));
     rest = rest.slice(match.index + match[0].length - (match[1] ?? '').length);
@@ -152,72 +121,183 @@ function splitOnAndVerb(text: string): string[] {
   return out;
 }
 
-/** Where the condition of "if X Y" (no comma) ends: before the first imperative after two words. */
-function splitConditionWithoutComma(rest: string): [string, string] | null {
-  const matches = [...rest.matchAll(/[A-Za-z']+/g)];
+/** A verb in its base form: what an imperative starts with. */
+function startsAction(word: string, isVerb: IsVerb): boolean {
+  const lower = word.toLowerCase();
+  return verbBase(lower) === lower || isVerb(lower);
+}
+
+/** Where "X Y" without a comma splits into the test or event X and the action Y: before the first imperative after two words. */
+function splitAtImperative(text: string, isVerb: IsVerb): [string, string] | null {
+  const matches = [...text.matchAll(/[A-Za-z'-]+/g)];
   for (let k = 2; k < matches.length; k++) {
     const match = matches[k];
-    if (match !== undefined && isImperative(match[0])) return [rest.slice(0, match.index).trim(), rest.slice(match.index).trim()];
+    const previous = matches[k - 1]?.[0].toLowerCase() ?? '';
+    // "is down", "to approve": a verb after an auxiliary or "to" belongs to the test.
+    if (/^(?:is|are|was|were|be|been|to|will|would|can|could|should|does|do|did|has|have|had|not|it|they)$/.test(previous)) continue;
+    // "the sentiment score is below 0.3": a word followed by a verb of being is the subject, not an imperative.
+    if (/^(?:is|are|was|were|has|have|goes|gets|drops|rises|exceeds)$/i.test(matches[k + 1]?.[0] ?? '')) continue;
+    if (match !== undefined && startsAction(match[0], isVerb)) return [text.slice(0, match.index).trim(), text.slice(match.index).trim()];
   }
   return null;
 }
 
 /** Segments the instruction text into blocks. */
-export function segment(text: string, namesTarget: NamesTarget = () => false): Segmentation {
+export function segment(text: string, namesTarget: NamesTarget = () => false, isVerb: IsVerb = () => false): Segmentation {
   const ignored: Segmentation['ignored'] = [];
   const blocks: Block[] = [];
   const sentences = text
     .split(/(?<=[.!?;])\s+|\n+/)
     .map((s) => s.trim().replace(/[.!?;]+$/, ''))
     .filter((s) => s !== '');
-  const actions = (list: ActionClause[]): void => {
-    for (const clause of list) blocks.push({ kind: 'action', clause });
-  };
-
+  const reader = new SentenceReader(ignored, namesTarget, isVerb);
   for (const raw of sentences) {
-    const sentence = raw.replace(/^[\s,;:-]+/, '').trim();
-    const otherwise = ELSE_SENTENCE.exec(sentence);
-    const last = blocks[blocks.length - 1];
-    if (otherwise && last?.kind === 'condition' && last.onFalse.length === 0) {
-      last.onFalse = splitActions(otherwise[1] ?? '', ignored, namesTarget);
+    const sentence = dropHeading(raw.replace(/^[\s,;:-]+/, '').trim(), isVerb);
+    const otherwise = ELSE.exec(sentence);
+    const open = lastOpenCondition(blocks);
+    if (otherwise && open !== undefined) {
+      open.onFalse = reader.read(otherwise[1] ?? '');
       continue;
     }
-
-    const leading = LEADING_CONDITION.exec(sentence);
-    if (leading) {
-      const rest = leading[1] ?? '';
-      const separator = /,(?!\d)\s*(?:then\b\s*)?|\s+then\s+/i.exec(rest);
-      const parts: [string, string] | null =
-        separator !== null
-          ? [rest.slice(0, separator.index).trim(), rest.slice(separator.index + separator[0].length).trim()]
-          : splitConditionWithoutComma(rest);
-      if (parts === null) {
-        ignored.push({ text: sentence, reason: 'a condition without an action' });
-        continue;
-      }
-      const [test, consequence] = parts;
-      const [whenTrue = '', whenFalse = ''] = consequence.split(ELSE_SPLIT);
-      blocks.push({
-        kind: 'condition',
-        text: test,
-        onTrue: splitActions(whenTrue, ignored, namesTarget),
-        onFalse: splitActions(whenFalse, ignored, namesTarget),
-      });
-      continue;
-    }
-
-    const trailing = TRAILING_CONDITION.exec(sentence);
-    if (trailing) {
-      const before = splitActions(trailing[1] ?? '', ignored, namesTarget);
-      const lastAction = before[before.length - 1];
-      if (lastAction?.verb !== null && lastAction !== undefined) {
-        actions(before.slice(0, -1));
-        const [test = '', whenFalse = ''] = (trailing[2] ?? '').split(ELSE_SPLIT);
-        blocks.push({ kind: 'condition', text: test.trim(), onTrue: [lastAction], onFalse: splitActions(whenFalse, ignored, namesTarget) });
-        continue;
-      }
-    }
-    actions(splitActions(sentence, ignored, namesTarget));
+    blocks.push(...reader.read(sentence));
   }
   return { blocks, ignored };
+}
+
+/** "New vendor onboarding: create the vendor …" → "create the vendor …": a verbless title before a colon says nothing to do. */
+function dropHeading(sentence: string, isVerb: IsVerb): string {
+  const match = /^([^:]{1,60}):\s+(.+)$/.exec(sentence);
+  if (match === null) return sentence;
+  return makeClause(match[1] ?? '', isVerb).verb === null ? (match[2] ?? '') : sentence;
+}
+
+/** The last condition with no "otherwise" branch yet, at the end of `blocks`. */
+function lastOpenCondition(blocks: readonly Block[]): Extract<Block, { kind: 'condition' }> | undefined {
+  const last = blocks[blocks.length - 1];
+  return last?.kind === 'condition' && last.onFalse.length === 0 ? last : undefined;
+}
+
+/** Reads one sentence (or a branch of one) into blocks. */
+class SentenceReader {
+  constructor(
+    private readonly ignored: Segmentation['ignored'],
+    private readonly namesTarget: NamesTarget,
+    private readonly isVerb: IsVerb,
+  ) {}
+
+  read(sentence: string): Block[] {
+    const pieces = sentence
+      .split(new RegExp(SPLIT.source, 'gi'))
+      .flatMap((piece) => splitOnAndVerb(piece, this.isVerb))
+      .map(stripConnectors)
+      .filter((piece) => piece !== '');
+    return this.walk(pieces);
+  }
+
+  /** Turns pieces into blocks; a condition takes every piece after it, up to "otherwise", as its consequence. */
+  private walk(pieces: readonly string[]): Block[] {
+    const out: Block[] = [];
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] ?? '';
+      const condition = CONDITION.exec(piece);
+      if (condition) {
+        const negated = /^unless\b/i.test(piece.replace(/^only\s+/i, ''));
+        let test = condition[1] ?? '';
+        const branch: string[] = [];
+        let j = i + 1;
+        // "if it drops below 30000 send me a message": the action follows the test without a comma.
+        const inline = j >= pieces.length || ELSE.test(pieces[j] ?? '') ? splitAtImperative(test, this.isVerb) : null;
+        if (inline !== null) [test, branch[0]] = inline;
+        while (j < pieces.length && !ELSE.test(pieces[j] ?? '')) branch.push(pieces[j++] ?? '');
+        const elseText = j < pieces.length ? (ELSE.exec(pieces[j] ?? '')?.[1] ?? '') : '';
+        const elsePieces = j < pieces.length ? [elseText, ...pieces.slice(j + 1)].filter((p) => p !== '') : [];
+        out.push({
+          kind: 'condition',
+          text: test.trim(),
+          onTrue: this.walk(branch),
+          onFalse: this.walk(elsePieces.filter((p) => !NOTHING.test(p))),
+          ...(negated ? { negated } : {}),
+        });
+        return out;
+      }
+      const otherwise = ELSE.exec(piece);
+      if (otherwise) {
+        const open = lastOpenCondition(out);
+        const rest = [otherwise[1] ?? '', ...pieces.slice(i + 1)].filter((p) => p !== '' && !NOTHING.test(p));
+        if (open !== undefined) open.onFalse = this.walk(rest);
+        else if (/^if\s+not\b/i.test(piece)) {
+          // "verify they are ready; if not, page the team": the test is the previous check, negated.
+          const previous = out[out.length - 1];
+          const test = previous?.kind === 'action' ? previous.clause.text : 'the previous step succeeded';
+          out.push({ kind: 'condition', text: test, onTrue: this.walk(rest), onFalse: [], negated: true });
+        } else this.ignored.push({ text: piece, reason: '"otherwise" with no condition before it' });
+        return out;
+      }
+      const event = EVENT.exec(piece);
+      if (event) {
+        // "once they sign it, mark …": the run waits for the event, then goes on.
+        const inline = splitAtImperative(event[1] ?? '', this.isVerb);
+        out.push(this.action(`wait until ${inline?.[0] ?? event[1] ?? ''}`));
+        if (inline !== null) out.push(...this.walk([inline[1]]));
+        continue;
+      }
+      if (NEGATED.test(piece)) {
+        this.ignored.push({ text: piece, reason: 'negated: nothing to do' });
+        continue;
+      }
+      out.push(...this.actionPiece(piece, out));
+    }
+    return out;
+  }
+
+  /** One action piece, with what it may carry: a trailing condition, an event it waits for, or an order of its own. */
+  private actionPiece(piece: string, before: Block[]): Block[] {
+    // "roll back if they fail": the condition gates this action only.
+    const trailing = /^(.+?)\s+(?:but\s+)?(?:only\s+)?(if|unless|in\s+case)\s+(.+)$/i.exec(piece);
+    if (trailing && makeClause(trailing[1] ?? '', this.isVerb).verb !== null) {
+      return [
+        {
+          kind: 'condition',
+          text: (trailing[3] ?? '').trim(),
+          onTrue: [this.action(trailing[1] ?? '')],
+          onFalse: [],
+          ...(/^unless$/i.test(trailing[2] ?? '') ? { negated: true } : {}),
+        },
+      ];
+    }
+    // "create the vendor after legal approves the W-9": wait for the event, then act.
+    const after = /^(.+?)\s+(?:only\s+)?(?:after|once)\s+(.+)$/i.exec(piece);
+    if (after && makeClause(after[1] ?? '', this.isVerb).verb !== null && !/^(?:the|a|an|each|every)\s+\w+$/i.test(after[2] ?? '')) {
+      return [this.action(`wait until ${after[2] ?? ''}`), this.action(after[1] ?? '')];
+    }
+    // "…, but anonymize the email column first": this one goes before the previous action.
+    const first = /^(?:but\s+)?(.+?)\s+first$/i.exec(piece);
+    const previous = before[before.length - 1];
+    if (first && previous !== undefined && /^but\b/i.test(piece)) {
+      before.splice(before.length - 1, 0, this.action(first[1] ?? ''));
+      return [];
+    }
+    // "…, using the KBSearch agent to find it" / "…, written by the CopyWriter agent": that agent's step comes first.
+    const instrument =
+      /^(?:using|with|via)\s+(.+?)(?:\s+to\s+(.+))?$|^(?:written|drafted|generated|produced|prepared|created|composed)\s+by\s+(.+)$/i.exec(
+        piece,
+      );
+    if (instrument && previous !== undefined && this.namesTarget(piece)) {
+      const [, tool = '', purpose, author] = instrument;
+      const text = author !== undefined ? `write it with ${author}` : `${purpose ?? 'run'} with ${tool}`;
+      before.splice(before.length - 1, 0, this.action(text));
+      return [];
+    }
+    const clause = makeClause(piece, this.isVerb);
+    const last = before[before.length - 1];
+    if (clause.verb === null && last?.kind === 'action' && last.clause.verb !== null && !this.namesTarget(piece)) {
+      before[before.length - 1] = this.action(`${last.clause.text}, ${piece}`);
+      return [];
+    }
+    return [{ kind: 'action', clause }];
+  }
+
+  private action(text: string): Block {
+    return { kind: 'action', clause: makeClause(text.trim(), this.isVerb) };
+  }
 }

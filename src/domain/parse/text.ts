@@ -1,61 +1,49 @@
-import { CONCEPT_GROUPS, VERBS } from './vocabulary.ts';
+import lemmatizer from 'wink-lemmatizer';
+import porter2 from 'wink-porter2-stemmer';
+import { CONCEPT_GROUPS, PHRASAL_VERBS, VERBS } from './vocabulary.ts';
 /**
- * Word-level helpers for the deterministic parser: tokenizing, a small stemmer that folds the
- * common English verb and agent-noun forms together (pull/pulls/pulling/pulled, generate/
- * generator, notify/notifier), the verb lexicon that decides what counts as an action, and
- * concept groups that make synonyms meet (pull ~ query ~ fetch, email ~ send, sales ~ salesforce).
+ * Word-level helpers for the deterministic parser: tokenizing, matching keys from a lemmatizer
+ * and the Porter2 stemmer (pull/pulls/pulling/pulled, sent/send, generate/generator,
+ * notify/notifier meet), the verb lexicon that decides what counts as an action, and concept
+ * groups that make synonyms meet (pull ~ query ~ fetch, email ~ send, sales ~ salesforce).
  */
 
-/** Past forms that no suffix rule can fold back. */
-const IRREGULAR: Readonly<Record<string, string>> = {
-  sent: 'send',
-  ran: 'run',
-  made: 'make',
-  wrote: 'write',
-  written: 'write',
-  got: 'get',
-  gotten: 'get',
-  built: 'build',
-  fed: 'feed',
-  found: 'find',
-  gave: 'give',
-  given: 'give',
-  kept: 'keep',
-  sold: 'sell',
-  told: 'tell',
-  took: 'take',
-  taken: 'take',
-  brought: 'bring',
-  did: 'do',
-  done: 'do',
-  drew: 'draw',
-  drawn: 'draw',
-  put: 'put',
-  set: 'set',
-  analyses: 'analysis',
-  emails: 'email',
-};
+/** Agent nouns whose verb the stemmer leaves apart ("extractor", "scorer", "writer"): folded only onto a known verb. */
+function agentNounVerb(word: string): string | undefined {
+  const match = /^(.{3,}?)(?:e?r|or)$/.exec(word);
+  if (match === null) return undefined;
+  const base = match[1] ?? '';
+  for (const candidate of [base, `${base}e`, word.slice(0, -1)]) if (KNOWN_VERBS.has(candidate)) return candidate;
+  return undefined;
+}
+
+const KNOWN_VERBS: ReadonlySet<string> = new Set(VERBS);
+/** Memo of {@link stem}: a pure function of the word; cleared when it grows past a bound (words come from callers). */
+const STEMS = new Map<string, string>();
+const STEMS_BOUND = 20_000;
 
 /**
- * Reduces a word to a crude stem so inflections and agent nouns meet: plural/third-person `s`,
- * `ies`/`ied` → `y`, `ing`, `ed`, agent nouns in `er`/`or`/`ier`, a final `e` and a doubled
- * final consonant are removed. Both sides of every comparison go through it, so stems only
- * need to be consistent, not real words (`generate`, `generating`, `generator` → `generat`).
+ * The matching key of a word: its lemma (wink-lemmatizer: "sent" → send, "replies" → reply),
+ * an agent noun folded onto its verb ("extractor" → extract), then the Porter2 stem
+ * (wink-porter2-stemmer: "generate", "generator" → generat; "deployment", "deploys" → deploy).
+ * Both sides of every comparison go through it, so stems only need to be consistent.
  */
 export function stem(word: string): string {
-  let w = word.toLowerCase();
-  w = IRREGULAR[w] ?? w;
-  if (w.length <= 3) return w;
-  if (/ie[sd]$/.test(w) && w.length > 4) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith('ing') && w.length > 5) w = w.slice(0, -3);
-  else if (w.endsWith('ed') && w.length > 4) w = w.slice(0, -2);
-  else if (/(?:ss|x|z|ch|sh)es$/.test(w)) w = w.slice(0, -2);
-  else if (/[^su]s$/.test(w)) w = w.slice(0, -1);
-  if (w.endsWith('ier') && w.length > 5) w = `${w.slice(0, -3)}y`;
-  else if (/(?:er|or)$/.test(w) && w.length > 5) w = w.slice(0, -2);
-  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
-  if (/([bcdfgklmnprstvz])\1$/.test(w) && w.length > 3) w = w.slice(0, -1);
-  return w;
+  const w = word.toLowerCase();
+  const cached = STEMS.get(w);
+  if (cached !== undefined) return cached;
+  let out = w;
+  if (/^[a-z]+$/.test(w) && w.length > 2) {
+    // "-s" is a plural more often than a third person ("nodes" is not "nod"); "-ed"/"-ing" are verbs.
+    const first = w.endsWith('s') ? lemmatizer.noun(w) : lemmatizer.verb(w);
+    const lemma = first !== w ? first : w.endsWith('s') ? lemmatizer.verb(w) : lemmatizer.noun(w);
+    // Plurals of acronyms ("CSVs", "PRs", "PDFs") have no vowel for the stemmer to anchor on.
+    const acronym = lemma === w && /^[b-df-hj-np-tv-z]{2,4}s$/.test(w) ? w.slice(0, -1) : lemma;
+    out = porter2(agentNounVerb(acronym) ?? acronym);
+  }
+  if (STEMS.size >= STEMS_BOUND) STEMS.clear();
+  STEMS.set(w, out);
+  return out;
 }
 
 /** Stem → base form, so an inflected verb can be named by its base ("pulling" → "pull"). */
@@ -110,6 +98,8 @@ export function similarity(a: string, b: string): number {
  * "text" ~ "sms" says a lot.
  */
 const GENERIC_CONCEPTS: ReadonlySet<string> = new Set([
+  'transfer',
+  'prune',
   'fetch',
   'send',
   'create',
@@ -181,6 +171,18 @@ export const PREPOSITIONS: ReadonlySet<string> = new Set(
   'to for from in on at by with into onto via about using through over under as of before after within across'.split(' '),
 );
 
+/** Phrasal verbs written as one word, so "back up the database" has a verb ("backup"); the list is PHRASAL_VERBS (vocabulary.ts). */
+const PHRASAL: readonly [RegExp, string][] = PHRASAL_VERBS.map((phrase) => {
+  const [verb = '', particle = ''] = phrase.split(' ');
+  return [new RegExp(`\\b${verb}(?:s|ed|ing|${verb.slice(-1)}ed|${verb.slice(-1)}ing)?\\s+${particle}\\b`, 'gi'), `${verb}${particle}`];
+});
+
+function joinPhrasal(text: string): string {
+  let out = text;
+  for (const [pattern, joined] of PHRASAL) out = out.replace(pattern, joined);
+  return out;
+}
+
 /**
  * Splits text into lowercase words. Dotted identifiers (`salesforce.query`), `#channels`,
  * e-mail addresses and URLs stay whole; a possessive `'s` is dropped.
@@ -188,7 +190,7 @@ export const PREPOSITIONS: ReadonlySet<string> = new Set(
 export function words(text: string): string[] {
   const out: string[] = [];
   // Phrasal verbs written as one word, so "back up the database" has a verb.
-  const joined = text.replace(/\b(back)(?:ed|ing|s)?\s+up\b/gi, 'backup');
+  const joined = joinPhrasal(text);
   for (const match of joined.matchAll(/https?:\/\/\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[\w-]+|[A-Za-z0-9]+(?:[._'-][A-Za-z0-9]+)*/g)) {
     out.push(match[0].toLowerCase().replace(/'s$/, ''));
   }

@@ -1,0 +1,114 @@
+/**
+ * Finds the event that starts the workflow: "When a new lead arrives, …", "Whenever the orders
+ * webhook fires, …", "On every new tag, …", "For each new hire in Workday, …", "… whenever
+ * someone logs in", "Send a survey 24 hours after a ticket is solved".
+ *
+ * Why it is not a condition: an event phrase says when the workflow runs, not which branch a
+ * run takes. Read as a condition it became a step testing a field nobody sets (`check_lead`).
+ * Flowdeck starts runs by API call or schedule, so the trigger is reported (ParseResult.trigger)
+ * for whoever wires the event up, and the rest of the text is parsed as the workflow.
+ *
+ * Only the opening of the instruction can hold the trigger: the same words later on ("…, and
+ * once they sign it, mark the deal as won") wait for an event in the middle of a run, which
+ * clauses.ts turns into a `wait` step. A leading "if" is always a condition.
+ */
+
+/** What {@link extractTrigger} found. */
+export interface TriggerExtraction {
+  /** The event phrase ("a new lead arrives"), or null. */
+  trigger: string | null;
+  /** The instruction without the trigger phrase. */
+  text: string;
+  /** "24 hours after a ticket is solved": how long after the event the actions start (ms). */
+  delayMs?: number;
+}
+
+const EVENT_WORDS = '(?:whenever|when|once|as\\s+soon\\s+as|each\\s+time|every\\s+time|after|upon|any\\s*time)';
+const LEADING = new RegExp(`^(?:(?:and|so|then|please|just)\\s+)*${EVENT_WORDS}\\s+(.+)$`, 'i');
+/** "For each new hire in Workday, …", "For every new ticket: …", "On every new tag, …", "On new order, …". */
+const LEADING_EACH = /^(?:for|on)\s+(?:(?:each|every|any)\s+(new\s+)?|(new)\s+)(.+)$/i;
+/** "… whenever someone logs in", "… each time a customer upgrades", "… when the page changes". */
+const TRAILING = /^(.+?)[\s,]+(whenever|when|each\s+time|every\s+time|as\s+soon\s+as|any\s*time)\s+(.+)$/i;
+/** "… 24 hours after a ticket is solved". */
+const DELAYED = /^(.+?)\s+(\d+(?:\.\d+)?|an?|one)\s+(minutes?|hours?|days?|weeks?)\s+after\s+(.+)$/i;
+/** "… on every push to the infra repo". */
+const ON_EACH = /^(.+?)\s+on\s+(?:every|each)\s+(new\s+)?([a-z][\w-]*(?:\s+(?!and\b|then\b)[a-z][\w.'-]*)*)\s*(.*)$/i;
+
+const UNIT_MS: Readonly<Record<string, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
+
+/** Where an event phrase without a comma ends: before the first word `isVerbAt` accepts as an imperative. */
+export type ImperativeAt = (words: readonly string[], index: number) => boolean;
+
+function splitAtImperative(text: string, isImperativeAt: ImperativeAt): [string, string] | null {
+  const words = text.split(/\s+/);
+  for (let k = 2; k < words.length; k++) {
+    if (isImperativeAt(words, k)) return [words.slice(0, k).join(' '), words.slice(k).join(' ')];
+  }
+  return null;
+}
+
+/** The event, the rest; split at the first comma or colon, else before the first imperative. */
+function eventAndRest(body: string, isImperativeAt: ImperativeAt): [string, string] | null {
+  const separator = /\s*(?:,(?!\d)|:)\s*(?:then\b\s*,?\s*)?|\s+then\s+/i.exec(body);
+  if (separator !== null) return [body.slice(0, separator.index).trim(), body.slice(separator.index + separator[0].length).trim()];
+  return splitAtImperative(body, isImperativeAt);
+}
+
+function tidy(event: string): string {
+  return event
+    .replace(/[\s,;:.!?]+$/, '')
+    .replace(/^(?:that|if)\s+/i, '')
+    .trim();
+}
+
+/** Removes the trigger phrase from the instruction (its schedule phrase already removed). */
+export function extractTrigger(text: string, isImperativeAt: ImperativeAt): TriggerExtraction {
+  const trimmed = text.trim();
+  const leading = LEADING.exec(trimmed);
+  if (leading) {
+    const split = eventAndRest(leading[1] ?? '', isImperativeAt);
+    // "When a big deal closes." names an event and nothing to do: the trigger, and no steps.
+    if (split === null) return { trigger: tidy(leading[1] ?? ''), text: '' };
+    return { trigger: tidy(split[0]), text: split[1] };
+  }
+  const each = LEADING_EACH.exec(trimmed);
+  if (each) {
+    const split = eventAndRest(each[3] ?? '', isImperativeAt);
+    if (split !== null) return { trigger: `${each[1] || each[2] ? 'a new ' : ''}${tidy(split[0])}`, text: split[1] };
+  }
+
+  // Trailing forms qualify the first action only: "Alert #sec whenever someone logs in, and …".
+  const [first = '', ...others] = trimmed.split(/(?<=[.!?;])\s+/);
+  const rest = others.join(' ');
+  const join = (action: string, after: string): string => `${action.trim()}${after.trim() === '' ? '' : ` ${after.trim()}`}`;
+  const delayed = DELAYED.exec(first);
+  if (delayed && !/\b(?:if|when|whenever)\b/i.test(delayed[1] ?? '')) {
+    const amount = /^\d/.test(delayed[2] ?? '') ? Number(delayed[2]) : 1;
+    const unit = (delayed[3] ?? '').toLowerCase().replace(/s$/, '');
+    const [event, after] = splitEventTail(delayed[4] ?? '');
+    return {
+      trigger: tidy(event),
+      text: join(`${delayed[1] ?? ''}${after}`, rest),
+      delayMs: Math.round(amount * (UNIT_MS[unit] ?? 0)),
+    };
+  }
+  const trailing = TRAILING.exec(first);
+  if (trailing && !/\b(?:if|when|whenever)\b/i.test(trailing[1] ?? '')) {
+    const [event, after] = splitEventTail(trailing[3] ?? '');
+    return { trigger: tidy(event), text: join(`${trailing[1] ?? ''}${after}`, rest) };
+  }
+  const onEach = ON_EACH.exec(first);
+  if (onEach && !/^(?:day|week|month|year|hour|minute|morning|evening|night|weekday|weekend)s?\b/i.test(onEach[3] ?? '')) {
+    const after = (onEach[4] ?? '').trim();
+    return { trigger: `${onEach[2] ? 'a new' : 'a'} ${tidy(onEach[3] ?? '')}`, text: join(`${onEach[1] ?? ''} ${after}`, rest) };
+  }
+  return { trigger: null, text: trimmed };
+}
+
+/** "someone fills out the form, and add them to …" → the event, and what follows it (", and add them to …"). */
+function splitEventTail(text: string): [string, string] {
+  // Only a comma or "then" ends the event: "logs in to the admin panel and …" is still the event.
+  const cut = /\s*,\s*(?:and\s+|then\s+)?|\s+(?:and\s+)?then\s+/i.exec(text);
+  if (cut === null || cut.index === 0) return [text, ''];
+  return [text.slice(0, cut.index), `, ${text.slice(cut.index + cut[0].length)}`];
+}
