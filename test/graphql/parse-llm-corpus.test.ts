@@ -7,28 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeterministicParser, createLlmParser, type NodesDocument } from '../../src/domain/parse/index.ts';
 import { type CorpusEntry, loadCorpus } from '../domain/parse/corpus.ts';
 import { describeMisses, figures, judge, readResult } from '../domain/parse/scoring.ts';
-import { CreateAgentDocument, CreateWorkspaceDocument, ParseWorkflowDocument, type ParseWorkflowMutation } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { type FakeLlm, startFakeLlm } from '../support/fake-llm.ts';
+import { type Parsed, parseAll, parseEntry, registerAgents, type Workspaces } from '../support/parse-corpus.ts';
 
-type Parsed = Extract<ParseWorkflowMutation['parseWorkflow'], { __typename: 'ParsedWorkflow' }>;
 type Step = { id: string; type: string; agent?: string; dependsOn?: string[] };
 
 const corpus = loadCorpus();
 const MODEL = 'fake-ideal-model';
 
-/** Entries with the same agents (in any order) share a workspace. */
-const agentSetOf = (entry: CorpusEntry): string =>
-  (entry.agents ?? [])
-    .map((a) => a.name)
-    .sort()
-    .join(',');
-
 let llm: FakeLlm;
 let t: TestApp;
-/** Workspace slug by agent set; entries without agents use the default workspace. */
-const workspaceOf = new Map<string, string>();
-const results = new Map<string, Parsed>();
+let workspaces: Workspaces;
+let results: Map<string, Parsed>;
 
 /** Starts an app whose parse service uses the LLM at `url` (it reads the variables once, when built). */
 async function startAppWithLlm(url: string): Promise<TestApp> {
@@ -48,42 +39,11 @@ async function startAppWithLlm(url: string): Promise<TestApp> {
   }
 }
 
-/** Creates one workspace per distinct agent set of the corpus and registers the set's agents in it. */
-async function registerAgents(app: TestApp): Promise<void> {
-  const sets = new Map<string, NonNullable<CorpusEntry['agents']>>();
-  for (const entry of corpus) if (entry.agents?.length) sets.set(agentSetOf(entry), entry.agents);
-  let n = 0;
-  for (const [key, agents] of sets) {
-    const slug = `agents-${++n}`;
-    const workspace = (await app.ok(CreateWorkspaceDocument, { input: { name: `Agents ${n}`, slug } })).createWorkspace;
-    if (workspace.__typename !== 'Workspace') throw new Error(`setup failed: ${JSON.stringify(workspace)}`);
-    for (const { name, description } of agents) {
-      const input = { name, description, url: `http://${name.toLowerCase()}.example.com` };
-      const created = (await app.ok(CreateAgentDocument, { input }, { workspaceSlug: slug })).createAgent;
-      if (created.__typename !== 'Agent') throw new Error(`setup failed: ${JSON.stringify(created)}`);
-    }
-    workspaceOf.set(key, slug);
-  }
-}
-
-/** Parses an entry's instruction through GraphQL, with its tools, in its agents' workspace. */
-async function parseEntry(app: TestApp, entry: CorpusEntry): Promise<Parsed> {
-  const variables = { instruction: entry.instruction, context: { availableTools: entry.availableTools } };
-  const result = (await app.ok(ParseWorkflowDocument, variables, { workspaceSlug: workspaceOf.get(agentSetOf(entry)) })).parseWorkflow;
-  if (result.__typename !== 'ParsedWorkflow') throw new Error(`${entry.id}: expected a ParsedWorkflow, got ${JSON.stringify(result)}`);
-  return result;
-}
-
 beforeAll(async () => {
   llm = await startFakeLlm(corpus);
   t = await startAppWithLlm(llm.url);
-  await registerAgents(t);
-  // A few at a time: the requests are independent, and the file stays well under its budget.
-  const queue = [...corpus];
-  const worker = async (): Promise<void> => {
-    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) results.set(entry.id, await parseEntry(t, entry));
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  workspaces = await registerAgents(t, corpus);
+  results = await parseAll(t, workspaces, corpus);
 });
 afterAll(async () => {
   await t?.close();
@@ -189,7 +149,7 @@ describe('the LLM path when the model misbehaves', () => {
     ] as const) {
       llm.mode = mode;
       try {
-        const parsed = await parseEntry(t, entry);
+        const parsed = await parseEntry(t, workspaces, entry);
         expect(parsed.source).toBe('LLM_FALLBACK');
         expect(parsed.notes[0]).toContain(note);
         expect(parsed.definition).toEqual(deterministic.definition);

@@ -74,12 +74,15 @@ export function makeClause(text: string, isVerb: IsVerb = () => false): ActionCl
   let i = 0;
   while (i < list.length && FILLERS.has(list[i] ?? '')) i++;
   // "… before it is sent for signature via DocuSign": a passive says what is done, to the previous step's output.
-  const passive =
-    /^(?:it|they|this|that|these|those|everything)$/.test(list[i] ?? '') &&
-    /^(?:is|are|gets|get|has been|have been)$/.test(list[i + 1] ?? '');
-  if (passive) {
-    const base = verbBase(list[i + 2] ?? '');
-    if (base !== undefined) return { text, words: list, verb: base, verbIndex: i + 2 };
+  // "the invoices get sent by email" too: a subject of a few words, then "is/are/get" and a participle.
+  if (verbBase(list[i] ?? '') === undefined) {
+    for (let at = i + 1; at <= i + 4 && at + 1 < list.length; at++) {
+      if (!/^(?:is|are|gets|get|be|been)$/.test(list[at] ?? '')) continue;
+      const participle = list[at + 1] ?? '';
+      const base = /(?:ed|en|t)$/.test(participle) ? verbBase(participle) : undefined;
+      if (base !== undefined) return { text, words: list, verb: base, verbIndex: at + 1 };
+      break;
+    }
   }
   for (const at of [i, i + 1]) {
     const word = list[at];

@@ -13,7 +13,8 @@ function agentNounVerb(word: string): string | undefined {
   const match = /^(.{3,}?)(?:e?r|or)$/.exec(word);
   if (match === null) return undefined;
   const base = match[1] ?? '';
-  for (const candidate of [base, `${base}e`, word.slice(0, -1)]) if (KNOWN_VERBS.has(candidate)) return candidate;
+  // "notifier" → notify, "writer" → write, "extractor" → extract.
+  for (const candidate of [base, `${base}e`, word.slice(0, -1), base.replace(/i$/, 'y')]) if (KNOWN_VERBS.has(candidate)) return candidate;
   return undefined;
 }
 
