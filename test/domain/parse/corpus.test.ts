@@ -1,35 +1,89 @@
-// Checks the evaluation corpus itself (corpus.json), not the parser: how well the parser does on
-// it is measured by `npm run eval:parse`, not tested.
+// Checks the evaluation corpus files themselves (corpus.json and the held-out holdout.json), not
+// the parser: how well the parser does on them is measured by `npm run eval:parse`, not tested.
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_ACTIONS,
   CLASSES,
+  CORPUS_FILES,
   type CorpusEntry,
   corpusSchema,
   cronPatternOf,
   FAILURE_TAGS,
-  loadCorpus,
   readCorpusFile,
   sameCron,
 } from './corpus.ts';
 
-const corpus: CorpusEntry[] = corpusSchema.safeParse(readCorpusFile()).success ? loadCorpus() : [];
 const builtins = new Set<string>(BUILTIN_ACTIONS);
 
-/** Entries breaking `rule`, by id, so a failure names them. */
-function breaking(rule: (entry: CorpusEntry) => boolean): string[] {
-  return corpus.filter((entry) => !rule(entry)).map((entry) => entry.id);
+/** A corpus file's entries, or none when it breaks the schema (the schema test then says why). */
+function entriesOf(file: URL): CorpusEntry[] {
+  return corpusSchema.safeParse(readCorpusFile(file)).data ?? [];
+}
+
+const corpus = entriesOf(CORPUS_FILES.corpus);
+const holdout = entriesOf(CORPUS_FILES.holdout);
+
+/** Entries of `entries` breaking `rule`, by id, so a failure names them. */
+function breaking(entries: readonly CorpusEntry[], rule: (entry: CorpusEntry) => boolean): string[] {
+  return entries.filter((entry) => !rule(entry)).map((entry) => entry.id);
+}
+
+function parsesAsCron(cron: string): boolean {
+  try {
+    cronPatternOf(cron);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rules every corpus file keeps so that the eval can score it: registered inside a describe. */
+function itIsConsistent(entries: () => readonly CorpusEntry[]): void {
+  it('expects only actions among its tools, its agents or the documented builtins', () => {
+    const known = (e: CorpusEntry) => new Set([...e.availableTools, ...(e.agents ?? []).map((a) => a.name), ...builtins]);
+    expect(breaking(entries(), (e) => e.expected.actions.every((action) => known(e).has(action)))).toEqual([]);
+  });
+
+  it('offers tools that do not shadow each other: no tool twice, no agent named like a tool or a builtin', () => {
+    expect(breaking(entries(), (e) => new Set(e.availableTools).size === e.availableTools.length)).toEqual([]);
+    const apart = (e: CorpusEntry) => (e.agents ?? []).every((a) => !e.availableTools.includes(a.name) && !builtins.has(a.name));
+    expect(breaking(entries(), apart)).toEqual([]);
+  });
+
+  it('has every valid instruction run at least one action, and every condition gate one of its actions', () => {
+    expect(breaking(entries(), (e) => !e.expected.valid || e.expected.actions.length > 0)).toEqual([]);
+    const gated = (e: CorpusEntry) =>
+      e.expected.conditions.every(
+        (c) => e.expected.actions.includes(c.gates) && (c.otherwise === undefined || e.expected.actions.includes(c.otherwise)),
+      );
+    expect(breaking(entries(), gated)).toEqual([]);
+  });
+
+  it('writes every schedule as a 5-field cron expression croner parses', () => {
+    const wellFormed = (cron: string | null) => cron === null || (cron.split(' ').length === 5 && parsesAsCron(cron));
+    expect(breaking(entries(), (e) => wellFormed(e.expected.cron))).toEqual([]);
+  });
+
+  it('tags what the expectations say: a trigger phrase, a condition, an otherwise branch, a builtin step, an agent', () => {
+    const all = entries();
+    const tagged = (e: CorpusEntry, tag: CorpusEntry['tags'][number]) => e.tags.includes(tag);
+    expect(breaking(all, (e) => tagged(e, 'trigger') === (e.expected.trigger !== null))).toEqual([]);
+    expect(breaking(all, (e) => !e.expected.valid || tagged(e, 'consequence') === e.expected.conditions.length > 0)).toEqual([]);
+    expect(breaking(all, (e) => tagged(e, 'otherwise') === e.expected.conditions.some((c) => c.otherwise !== undefined))).toEqual([]);
+    expect(breaking(all, (e) => !e.expected.valid || tagged(e, 'builtin') === e.expected.actions.some((a) => builtins.has(a)))).toEqual([]);
+    expect(breaking(all, (e) => tagged(e, 'agent') === (e.agents ?? []).some((a) => e.expected.actions.includes(a.name)))).toEqual([]);
+  });
 }
 
 describe('the parser evaluation corpus (issue 17: "a committed evaluation corpus of at least 150 varied instructions")', () => {
   it('matches its schema', () => {
-    const result = corpusSchema.safeParse(readCorpusFile());
+    const result = corpusSchema.safeParse(readCorpusFile(CORPUS_FILES.corpus));
     expect(result.success, result.error?.message).toBe(true);
   });
 
   it('has unique ids, each its class and a number, and no instruction twice', () => {
     expect(new Set(corpus.map((e) => e.id)).size).toBe(corpus.length);
-    expect(breaking((e) => new RegExp(`^${e.class}-\\d{3}$`).test(e.id))).toEqual([]);
+    expect(breaking(corpus, (e) => new RegExp(`^${e.class}-\\d{3}$`).test(e.id))).toEqual([]);
     expect(new Set(corpus.map((e) => e.instruction.toLowerCase())).size).toBe(corpus.length);
   });
 
@@ -50,51 +104,47 @@ describe('the parser evaluation corpus (issue 17: "a committed evaluation corpus
     }
   });
 
-  it('expects only actions among its tools, its agents or the documented builtins', () => {
-    const known = (e: CorpusEntry) => new Set([...e.availableTools, ...(e.agents ?? []).map((a) => a.name), ...builtins]);
-    expect(breaking((e) => e.expected.actions.every((action) => known(e).has(action)))).toEqual([]);
-  });
-
-  it('offers tools that do not shadow each other: no tool twice, no agent named like a tool or a builtin', () => {
-    expect(breaking((e) => new Set(e.availableTools).size === e.availableTools.length)).toEqual([]);
-    expect(breaking((e) => (e.agents ?? []).every((a) => !e.availableTools.includes(a.name) && !builtins.has(a.name)))).toEqual([]);
-  });
-
   it('offers distractors (tools the workflow does not use) in most instructions', () => {
     const withDistractors = corpus.filter((e) => e.availableTools.some((tool) => !e.expected.actions.includes(tool)));
     expect(withDistractors.length).toBeGreaterThanOrEqual(corpus.length * 0.75);
   });
 
-  it('has every valid instruction run at least one action, and every condition gate one of its actions', () => {
-    expect(breaking((e) => !e.expected.valid || e.expected.actions.length > 0)).toEqual([]);
-    const gated = (e: CorpusEntry) =>
-      e.expected.conditions.every(
-        (c) => e.expected.actions.includes(c.gates) && (c.otherwise === undefined || e.expected.actions.includes(c.otherwise)),
-      );
-    expect(breaking(gated)).toEqual([]);
-  });
+  itIsConsistent(() => corpus);
 
-  it('writes every schedule as a 5-field cron expression croner parses', () => {
-    const parses = (cron: string): boolean => {
-      try {
-        cronPatternOf(cron);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect(breaking((e) => e.expected.cron === null || (e.expected.cron.split(' ').length === 5 && parses(e.expected.cron)))).toEqual([]);
-    // The eval compares schedules by meaning, so equivalent spellings agree and different ones do not.
+  it('compares schedules by meaning, so equivalent spellings agree and different ones do not', () => {
     expect(sameCron('0 9 1 */3 *', '0 9 1 1,4,7,10 *')).toBe(true);
     expect(sameCron('* * * * *', '* * * * 1-5')).toBe(false);
   });
+});
 
-  it('tags what the expectations say: a trigger phrase, a condition, an otherwise branch, a builtin step, an agent', () => {
-    const tagged = (e: CorpusEntry, tag: CorpusEntry['tags'][number]) => e.tags.includes(tag);
-    expect(breaking((e) => tagged(e, 'trigger') === (e.expected.trigger !== null))).toEqual([]);
-    expect(breaking((e) => !e.expected.valid || tagged(e, 'consequence') === e.expected.conditions.length > 0)).toEqual([]);
-    expect(breaking((e) => tagged(e, 'otherwise') === e.expected.conditions.some((c) => c.otherwise !== undefined))).toEqual([]);
-    expect(breaking((e) => !e.expected.valid || tagged(e, 'builtin') === e.expected.actions.some((a) => builtins.has(a)))).toEqual([]);
-    expect(breaking((e) => tagged(e, 'agent') === (e.agents ?? []).some((a) => e.expected.actions.includes(a.name)))).toEqual([]);
+describe('the held-out evaluation set (holdout.json: instructions the parser is not tuned on)', () => {
+  it('matches the corpus schema', () => {
+    const result = corpusSchema.safeParse(readCorpusFile(CORPUS_FILES.holdout));
+    expect(result.success, result.error?.message).toBe(true);
   });
+
+  it('has unique holdout-NNN ids, no instruction twice and none taken from corpus.json', () => {
+    expect(new Set(holdout.map((e) => e.id)).size).toBe(holdout.length);
+    expect(breaking(holdout, (e) => /^holdout-\d{3}$/.test(e.id))).toEqual([]);
+    expect(new Set(holdout.map((e) => e.instruction.toLowerCase())).size).toBe(holdout.length);
+    const tuned = new Set(corpus.map((e) => e.instruction.toLowerCase()));
+    expect(breaking(holdout, (e) => !tuned.has(e.instruction.toLowerCase()))).toEqual([]);
+  });
+
+  it('holds at least 50 instructions, with every class present', () => {
+    expect(holdout.length).toBeGreaterThanOrEqual(50);
+    for (const cls of CLASSES) expect(holdout.filter((e) => e.class === cls).length, cls).toBeGreaterThan(0);
+  });
+
+  it('holds at least 5 instructions that must be reported invalid, none of them with a condition', () => {
+    const invalid = holdout.filter((e) => !e.expected.valid);
+    expect(invalid.length).toBeGreaterThanOrEqual(5);
+    expect(invalid.filter((e) => e.expected.conditions.length > 0).map((e) => e.id)).toEqual([]);
+  });
+
+  it('holds valid instructions for each failure class: triggers, consequences, object phrases, order', () => {
+    for (const tag of FAILURE_TAGS) expect(holdout.filter((e) => e.expected.valid && e.tags.includes(tag)).length, tag).toBeGreaterThan(0);
+  });
+
+  itIsConsistent(() => holdout);
 });

@@ -1,7 +1,8 @@
 /**
- * The evaluation corpus of the instruction parser (corpus.json): its schema, the builtin action
- * names its expectations may use, and cron equivalence. Shared by the eval script (eval.ts),
- * which measures the parser, and corpus.test.ts, which checks the corpus itself.
+ * The evaluation corpus of the instruction parser (corpus.json) and its held-out twin
+ * (holdout.json): their schema, the builtin action names their expectations may use, and cron
+ * equivalence. Shared by the eval script (eval.ts), which measures the parser, and
+ * corpus.test.ts, which checks the corpus files themselves.
  */
 import { readFileSync } from 'node:fs';
 import { CronPattern } from 'croner';
@@ -59,16 +60,29 @@ export const corpusSchema = z.array(entrySchema);
 
 export type CorpusEntry = z.infer<typeof entrySchema>;
 
-const CORPUS_FILE = new URL('./corpus.json', import.meta.url);
+/**
+ * The committed corpus files by the short names `npm run eval:parse -- --corpus` accepts:
+ * `corpus` (corpus.json, the set the parser is tuned on) and `holdout` (holdout.json, a
+ * held-out set written without looking at the parser, never tuned on).
+ */
+export const CORPUS_FILES = {
+  corpus: new URL('./corpus.json', import.meta.url),
+  holdout: new URL('./holdout.json', import.meta.url),
+} as const;
 
-/** corpus.json as written, unchecked. */
-export function readCorpusFile(): unknown {
-  return JSON.parse(readFileSync(CORPUS_FILE, 'utf8'));
+/** A corpus file (corpus.json unless told) as written, unchecked. */
+export function readCorpusFile(file: URL | string = CORPUS_FILES.corpus): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** A corpus file in the corpus schema (holdout.json, or one passed to the eval), checked against {@link corpusSchema}; throws on a malformed file. */
+export function loadCorpusFile(file: URL | string): CorpusEntry[] {
+  return corpusSchema.parse(readCorpusFile(file));
 }
 
 /** corpus.json, checked against {@link corpusSchema} (throws on a malformed corpus). */
 export function loadCorpus(): CorpusEntry[] {
-  return corpusSchema.parse(readCorpusFile());
+  return loadCorpusFile(CORPUS_FILES.corpus);
 }
 
 /** croner's reading of a 5-field expression; throws when croner rejects it. */

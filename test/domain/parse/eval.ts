@@ -8,6 +8,9 @@
  *
  *     npm run eval:parse                       the deterministic parser
  *     npm run eval:parse -- --failures         the figures, then every miss: id, expected vs got
+ *     npm run eval:parse -- --corpus holdout   the held-out set, test/domain/parse/holdout.json
+ *                                              (`corpus` is corpus.json, the default; any other
+ *                                              value is a path to a file in the corpus schema)
  *     npm run eval:parse -- --llm <baseUrl>    the LLM-backed parser against an OpenAI-compatible
  *                                              API (key in LLM_PARSER_API_KEY, model in
  *                                              LLM_PARSER_MODEL, default gpt-4o-mini)
@@ -21,6 +24,14 @@
  * On the LLM runs, answers that fell back to the deterministic parser (the call failed, timed
  * out or the reply held no workflow) are counted and printed with the mean confidence; they are
  * scored like the others, so a high fallback count measures the deterministic parser instead.
+ *
+ * ## The held-out set
+ *
+ * holdout.json (50 instructions, same schema and conventions) was written without reading the
+ * parser or running it, to measure how it does on instructions it has never seen. Do not tune
+ * the parser on it or edit its expectations after a run, except to fix one that breaks the
+ * conventions below; its figures next to corpus.json's are the honest ones. Every option above
+ * combines with `--corpus holdout` (with `--fake-llm` the fake model answers from holdout.json).
  *
  * ## The corpus against a real model
  *
@@ -76,10 +87,11 @@
  * instruction; "invalid found" on those that must be invalid, "valid kept" on those that must
  * be valid. Exits 0 whatever the figures: it measures, it does not gate.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDeterministicParser, createLlmParser, type Parser } from '../../../src/domain/parse/index.ts';
 import { type FakeLlm, startFakeLlm } from '../../support/fake-llm.ts';
-import { FAILURE_TAGS, FEATURE_TAGS, loadCorpus } from './corpus.ts';
+import { CORPUS_FILES, type CorpusEntry, FAILURE_TAGS, FEATURE_TAGS, loadCorpusFile } from './corpus.ts';
 import { describeMisses, type Figures, figures, judge, readResult, type Tally, type Verdict } from './scoring.ts';
 
 function table(rows: readonly [string, Figures][]): string {
@@ -105,12 +117,22 @@ function targetLine(name: string, tally: Tally, target: number): string {
   return `  ${name.padEnd(36)} ${String(tally).padEnd(16)} target ≥ ${target * 100}%  ${rate >= target ? 'met' : 'NOT MET'}`;
 }
 
-const HELP = `usage: npm run eval:parse -- [--failures] [--llm <baseUrl> | --fake-llm] [--timeout <ms>]
+/**
+ * The file `--corpus` names: a committed corpus by its short name, with or without ".json"
+ * ("holdout", "holdout.json"), or else a path from the working directory.
+ */
+function corpusFileOf(name: string): URL | string {
+  const short = name.replace(/\.json$/, '');
+  return Object.hasOwn(CORPUS_FILES, short) ? CORPUS_FILES[short as keyof typeof CORPUS_FILES] : resolve(name);
+}
+
+const HELP = `usage: npm run eval:parse -- [--corpus corpus|holdout|<file>] [--failures] [--llm <baseUrl> | --fake-llm] [--timeout <ms>]
 (see the header of test/domain/parse/eval.ts for real-provider command lines)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      corpus: { type: 'string', default: 'corpus' },
       failures: { type: 'boolean', default: false },
       llm: { type: 'string' },
       'fake-llm': { type: 'boolean', default: false },
@@ -124,7 +146,16 @@ async function main(): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  const corpus = loadCorpus();
+  const file = corpusFileOf(values.corpus);
+  let corpus: CorpusEntry[];
+  try {
+    corpus = loadCorpusFile(file);
+  } catch (error) {
+    // A missing or malformed file is a usage error, not a measurement.
+    console.error(`Cannot read the corpus ${String(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+    return;
+  }
   let fake: FakeLlm | null = null;
   let parser: Parser = createDeterministicParser();
   let source = 'deterministic';
@@ -155,7 +186,10 @@ async function main(): Promise<void> {
 
   const mustBeInvalid = corpus.filter((e) => !e.expected.valid).length;
   console.log(`Parser: ${source}`);
-  console.log(`Corpus: ${corpus.length} instructions, ${corpus.length - mustBeInvalid} must be valid, ${mustBeInvalid} must be invalid`);
+  const fileName = file instanceof URL ? file.pathname.split('/').pop() : file;
+  console.log(
+    `Corpus: ${fileName}, ${corpus.length} instructions, ${corpus.length - mustBeInvalid} must be valid, ${mustBeInvalid} must be invalid`,
+  );
   if (source !== 'deterministic') console.log(`Fallbacks to the deterministic parser: ${fellBack} of ${corpus.length}`);
   console.log(`Mean confidence: ${(confidence / Math.max(1, corpus.length)).toFixed(2)}\n`);
 
