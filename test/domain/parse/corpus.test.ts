@@ -1,5 +1,6 @@
-// Checks the evaluation corpus files themselves (corpus.json and the held-out holdout.json), not
-// the parser: how well the parser does on them is measured by `npm run eval:parse`, not tested.
+// Checks the evaluation corpus files themselves (corpus.json and the held-out holdout.json and
+// sealed.json), not the parser: how well the parser does on them is measured by
+// `npm run eval:parse`, not tested.
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_ACTIONS,
@@ -22,6 +23,7 @@ function entriesOf(file: URL): CorpusEntry[] {
 
 const corpus = entriesOf(CORPUS_FILES.corpus);
 const holdout = entriesOf(CORPUS_FILES.holdout);
+const sealed = entriesOf(CORPUS_FILES.sealed);
 
 /** Entries of `entries` breaking `rule`, by id, so a failure names them. */
 function breaking(entries: readonly CorpusEntry[], rule: (entry: CorpusEntry) => boolean): string[] {
@@ -117,34 +119,49 @@ describe('the parser evaluation corpus (issue 17: "a committed evaluation corpus
   });
 });
 
-describe('the held-out evaluation set (holdout.json: instructions the parser is not tuned on)', () => {
-  it('matches the corpus schema', () => {
-    const result = corpusSchema.safeParse(readCorpusFile(CORPUS_FILES.holdout));
-    expect(result.success, result.error?.message).toBe(true);
-  });
+/**
+ * The checks of a held-out set, in the corpus schema and conventions but smaller: `name` is its
+ * short name (its file and its ids' prefix), `others` the sets none of its instructions may
+ * repeat, since a held-out figure only means something on instructions nobody tuned on.
+ */
+function describeHeldOut(title: string, name: 'holdout' | 'sealed', entries: readonly CorpusEntry[], others: readonly CorpusEntry[]): void {
+  describe(title, () => {
+    it('matches the corpus schema', () => {
+      const result = corpusSchema.safeParse(readCorpusFile(CORPUS_FILES[name]));
+      expect(result.success, result.error?.message).toBe(true);
+    });
 
-  it('has unique holdout-NNN ids, no instruction twice and none taken from corpus.json', () => {
-    expect(new Set(holdout.map((e) => e.id)).size).toBe(holdout.length);
-    expect(breaking(holdout, (e) => /^holdout-\d{3}$/.test(e.id))).toEqual([]);
-    expect(new Set(holdout.map((e) => e.instruction.toLowerCase())).size).toBe(holdout.length);
-    const tuned = new Set(corpus.map((e) => e.instruction.toLowerCase()));
-    expect(breaking(holdout, (e) => !tuned.has(e.instruction.toLowerCase()))).toEqual([]);
-  });
+    it(`has unique ${name}-NNN ids, no instruction twice and none taken from the other sets`, () => {
+      expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
+      expect(breaking(entries, (e) => new RegExp(`^${name}-\\d{3}$`).test(e.id))).toEqual([]);
+      expect(new Set(entries.map((e) => e.instruction.toLowerCase())).size).toBe(entries.length);
+      const seen = new Set(others.map((e) => e.instruction.toLowerCase()));
+      expect(breaking(entries, (e) => !seen.has(e.instruction.toLowerCase()))).toEqual([]);
+    });
 
-  it('holds at least 50 instructions, with every class present', () => {
-    expect(holdout.length).toBeGreaterThanOrEqual(50);
-    for (const cls of CLASSES) expect(holdout.filter((e) => e.class === cls).length, cls).toBeGreaterThan(0);
-  });
+    it('holds at least 50 instructions, with every class present', () => {
+      expect(entries.length).toBeGreaterThanOrEqual(50);
+      for (const cls of CLASSES) expect(entries.filter((e) => e.class === cls).length, cls).toBeGreaterThan(0);
+    });
 
-  it('holds at least 5 instructions that must be reported invalid, none of them with a condition', () => {
-    const invalid = holdout.filter((e) => !e.expected.valid);
-    expect(invalid.length).toBeGreaterThanOrEqual(5);
-    expect(invalid.filter((e) => e.expected.conditions.length > 0).map((e) => e.id)).toEqual([]);
-  });
+    it('holds at least 5 instructions that must be reported invalid, none of them with a condition', () => {
+      const invalid = entries.filter((e) => !e.expected.valid);
+      expect(invalid.length).toBeGreaterThanOrEqual(5);
+      expect(invalid.filter((e) => e.expected.conditions.length > 0).map((e) => e.id)).toEqual([]);
+    });
 
-  it('holds valid instructions for each failure class: triggers, consequences, object phrases, order', () => {
-    for (const tag of FAILURE_TAGS) expect(holdout.filter((e) => e.expected.valid && e.tags.includes(tag)).length, tag).toBeGreaterThan(0);
-  });
+    it('holds valid instructions for each failure class: triggers, consequences, object phrases, order', () => {
+      for (const tag of FAILURE_TAGS)
+        expect(entries.filter((e) => e.expected.valid && e.tags.includes(tag)).length, tag).toBeGreaterThan(0);
+    });
 
-  itIsConsistent(() => holdout);
-});
+    itIsConsistent(() => entries);
+  });
+}
+
+describeHeldOut('the development set (holdout.json: written blind, then used to improve the parser)', 'holdout', holdout, corpus);
+
+describeHeldOut('the sealed evaluation set (sealed.json: run once, at the end, on instructions nobody tuned towards)', 'sealed', sealed, [
+  ...corpus,
+  ...holdout,
+]);
