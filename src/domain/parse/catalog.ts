@@ -8,6 +8,7 @@
  * (`ReportGenerator`: report, generate), with its description and its A2A card's skills as
  * further words.
  */
+import lemmatizer from 'wink-lemmatizer';
 import type { AgentStatus } from '../definition/validate.ts';
 import type { ActionClause } from './clauses.ts';
 import { contentWords, nameWords, STOPWORDS, SYNONYM, similarity, specificMatch, stem, verbBase, words } from './text.ts';
@@ -117,6 +118,9 @@ export function impliedWords(text: string): string[] {
   return out;
 }
 
+/** How well a word that begins a system's name names it. */
+const PREFIX = 0.85;
+
 /** How well `words` name the entry's system: the mean, over its system words, of the best literal or specific match. */
 export function systemScore(list: readonly string[], entry: CatalogEntry): number {
   if (entry.systemWords.length === 0) return 0;
@@ -127,6 +131,8 @@ export function systemScore(list: readonly string[], entry: CatalogEntry): numbe
       const similar = similarity(word, target);
       if (similar >= 1) best = 1;
       else if (similar > 0 && specificMatch(word, target)) best = Math.max(best, similar);
+      // A product named short: "influx" for influxdb, "drift" for driftctl.
+      else if (word.length >= 4 && target.length > word.length && target.startsWith(word)) best = Math.max(best, PREFIX);
     }
     total += best;
   }
@@ -145,7 +151,8 @@ export function catalogVerbs(catalog: readonly CatalogEntry[]): (word: string) =
     const action = entry.opWords[0];
     if (action !== undefined && action.length > 2) stems.add(stem(action));
   }
-  return (word) => word.length > 2 && stems.has(stem(word));
+  // Only the base form: "gets" in "a parcel gets stuck" is not an imperative.
+  return (word) => word.length > 2 && stems.has(stem(word)) && lemmatizer.verb(word.toLowerCase()) === word.toLowerCase();
 }
 
 /**
@@ -156,6 +163,8 @@ export function catalogVerbs(catalog: readonly CatalogEntry[]): (word: string) =
 export function asksApproval(clause: ActionClause, lower = clause.text.toLowerCase()): boolean {
   if (/\bfor\s+(?:\w+\s+)?(?:approval|sign[\s-]?off)\b/.test(lower)) return true;
   if (!/\bapprov(?:al|e|es)\b|\bsign[\s-]?off\b/.test(lower)) return false;
+  // "legal must approve it": someone else approves, so the run waits for it.
+  if (clause.verb === 'approve' && clause.verbIndex > 0) return true;
   return ['wait', 'pause', 'get', 'ask', 'request', 'require', 'have', 'need', 'seek', null].includes(clause.verb);
 }
 

@@ -62,11 +62,18 @@ const OBJECT_STARTS = new Set(
 const CONDITION = /^(?:only\s+)?(?:if|in\s+case|unless|provided\s+that)\s+(.+)$/i;
 const ELSE = /^(?:otherwise|else|or\s+else|if\s+not|if\s+it\s+(?:is|does)\s*n[o']t)\b[\s,:]*(.*)$/i;
 const EVENT = /^(?:once|after|as\s+soon\s+as|when|whenever)\s+(.+)$/i;
+/** A test that compares ("is under 20%", "exceeds 90", "is more than 10"): read as a condition even after "when". */
+const COMPARES =
+  /\b(?:above|below|under|over|exceeds?|greater|less|more|fewer|higher|lower|at\s+least|at\s+most|equals?|drops?|rises?|[<>]=?)\b|[<>]/i;
 const NEGATED = /^(?:don't|do not|dont|never|no need to|not|without|skip|avoid)\b/i;
 const NOTHING = /^(?:do\s+nothing|nothing|ignore\s+it|carry\s+on|continue)$/i;
 /** Separators between actions; "if", "otherwise", "once"… also start a piece of their own. */
 const SPLIT =
-  /\s*[,;]?\s*\b(?:and\s+then|and\s+after\s+that|after\s+that|afterwards|afterward|and\s+finally|and\s+lastly|then|before)\b\s*,?\s*|\s*,(?!\d)\s*(?:and\s+)?|\s*;\s*|\s+(?:and|but|then)\s+(?=(?:if|unless|once)\b)|\s+(?:and\s+|but\s+)?(?=(?:otherwise|else|or\s+else)\b)/i;
+  /\s*[,;]?\s*\b(?:and\s+then|and\s+after\s+that|after\s+that|afterwards|afterward|and\s+finally|and\s+lastly|then|before)\b\s*,?\s*|\s*,(?!\d)\s*(?:and\s+)?|\s*;\s*|\s+(?:-|–|—|->|→|=>)\s+|\s+(?:and|but|then)\s+(?=(?:if|unless|once)\b)|\s+(?:and\s+|but\s+)?(?=(?:otherwise|else|or\s+else)\b)/i;
+
+/** Marks for "… before anything else" (to the front) and "… before that" (before the previous action). */
+const FIRST_OF_ALL = 'firstofall';
+const BEFORE_PREVIOUS = 'beforeprevious';
 
 /** Finds the verb: the first word after fillers (or after an "-ly" adverb); an unknown word counts when an object follows it. */
 export function makeClause(text: string, isVerb: IsVerb = () => false): ActionClause {
@@ -74,13 +81,20 @@ export function makeClause(text: string, isVerb: IsVerb = () => false): ActionCl
   let i = 0;
   while (i < list.length && FILLERS.has(list[i] ?? '')) i++;
   // "… before it is sent for signature via DocuSign": a passive says what is done, to the previous step's output.
-  // "the invoices get sent by email" too: a subject of a few words, then "is/are/get" and a participle.
-  if (verbBase(list[i] ?? '') === undefined) {
-    for (let at = i + 1; at <= i + 4 && at + 1 < list.length; at++) {
-      if (!/^(?:is|are|gets|get|be|been)$/.test(list[at] ?? '')) continue;
-      const participle = list[at + 1] ?? '';
-      const base = /(?:ed|en|t)$/.test(participle) ? verbBase(participle) : undefined;
-      if (base !== undefined) return { text, words: list, verb: base, verbIndex: at + 1 };
+  // A subject of a few words first: "the invoices get sent by email" (passive), "Klaviyo should send
+  // the campaign" (modal), "the points should be expired in Smile.io" (both).
+  if (verbBase(list[i] ?? '') === undefined || OBJECT_STARTS.has(list[i] ?? '')) {
+    for (let at = i + 1; at <= i + 6 && at + 1 < list.length; at++) {
+      const word = list[at] ?? '';
+      const modal = /^(?:should|must|will|shall|can|needs?|has|have)$/.test(word);
+      if (!modal && !/^(?:is|are|gets|get|be|been)$/.test(word)) continue;
+      let next = at + 1;
+      while (/^(?:to|be|been|get|also|then|always|automatically|immediately)$/.test(list[next] ?? '') && next < at + 3) next++;
+      const candidate = list[next] ?? '';
+      const passive = next > at + 1 || !modal;
+      const base = passive ? (/(?:ed|en|t)$/.test(candidate) ? verbBase(candidate) : undefined) : verbBase(candidate);
+      if (base !== undefined) return { text, words: list, verb: base, verbIndex: next };
+      if (modal && isVerb(candidate)) return { text, words: list, verb: candidate, verbIndex: next };
       break;
     }
   }
@@ -102,7 +116,7 @@ function stripConnectors(text: string): string {
   let out = text.trim();
   for (;;) {
     const next = out
-      .replace(/^(?:and|also|finally|lastly|next|first|firstly|second|secondly|third|thirdly|then|so|afterwards|plus|&)\b[\s,:]*/i, '')
+      .replace(/^(?:and|also|finally|lastly|next|first|firstly|second|secondly|third|thirdly|then|so|afterwards|plus|&|but)\b[\s,:]*/i, '')
       .replace(/^[\s,;:-]+/, '')
       .trim();
     if (next === out) return out.replace(/[\s,;:.!?]+$/, '').trim();
@@ -188,7 +202,13 @@ class SentenceReader {
     private readonly isVerb: IsVerb,
   ) {}
 
-  read(sentence: string): Block[] {
+  read(raw: string): Block[] {
+    // "Before the list is loaded into Braze, drop the bad rows": the main clause runs first.
+    const before = /^before\s+([^,]+),\s*(.+)$/i.exec(raw);
+    if (before) return [...this.read(before[2] ?? ''), ...this.read(before[1] ?? '')];
+    const sentence = raw
+      .replace(/\s+before\s+(?:anything|everything|all)(?:\s+else)?\b/gi, ` ${FIRST_OF_ALL}`)
+      .replace(/\s+before\s+(?:that|this|doing\s+so|then)\b/gi, ` ${BEFORE_PREVIOUS}`);
     const pieces = sentence
       .split(new RegExp(SPLIT.source, 'gi'))
       .flatMap((piece) => splitOnAndVerb(piece, this.isVerb))
@@ -237,6 +257,11 @@ class SentenceReader {
         return out;
       }
       const event = EVENT.exec(piece);
+      // "…; when the charge is under 20% switch to grid mode": a comparison is a condition, not an event to wait for.
+      if (event && /^(?:when|whenever)\b/i.test(piece) && COMPARES.test(event[1] ?? '')) {
+        out.push(...this.walk([`if ${event[1] ?? ''}`, ...pieces.slice(i + 1)]));
+        return out;
+      }
       if (event) {
         // "once they sign it, mark …": the run waits for the event, then goes on.
         const inline = splitAtImperative(event[1] ?? '', this.isVerb);
@@ -273,10 +298,19 @@ class SentenceReader {
     if (after && makeClause(after[1] ?? '', this.isVerb).verb !== null && !/^(?:the|a|an|each|every)\s+\w+$/i.test(after[2] ?? '')) {
       return [this.action(`wait until ${after[2] ?? ''}`), this.action(after[1] ?? '')];
     }
+    // "…, but run the schema check before anything else": to the front; "tag them in HubSpot before that": before the previous action.
+    if (piece.endsWith(FIRST_OF_ALL)) {
+      before.unshift(this.action(piece.slice(0, -FIRST_OF_ALL.length)));
+      return [];
+    }
+    if (piece.endsWith(BEFORE_PREVIOUS) && before.length > 0) {
+      before.splice(before.length - 1, 0, this.action(piece.slice(0, -BEFORE_PREVIOUS.length)));
+      return [];
+    }
     // "…, but anonymize the email column first": this one goes before the previous action.
     const first = /^(?:but\s+)?(.+?)\s+first$/i.exec(piece);
     const previous = before[before.length - 1];
-    if (first && previous !== undefined && /^but\b/i.test(piece)) {
+    if (first && previous !== undefined) {
       before.splice(before.length - 1, 0, this.action(first[1] ?? ''));
       return [];
     }

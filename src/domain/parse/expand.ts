@@ -50,6 +50,14 @@ function missingProducts(list: readonly string[], catalog: readonly CatalogEntry
   );
 }
 const PRODUCT_SET: ReadonlySet<string> = new Set(PRODUCTS);
+/** Whether `word` is written with a capital somewhere in `text`. */
+function capitalized(text: string, word: string): boolean {
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return [...text.matchAll(new RegExp(`\\b${escaped}\\b`, 'gi'))].some((m) => /^[A-Z]/.test(m[0]));
+}
+
+/** Prepositions after which a word names where or through what something is done. */
+const SYSTEM_PREPS: ReadonlySet<string> = new Set(['to', 'into', 'onto', 'in', 'on', 'via', 'from', 'with', 'using', 'through']);
 
 const TRANSFER = new Set(['sync', 'copy', 'transfer', 'move', 'export', 'import', 'push', 'put', 'backup', 'migrate', 'replicate', 'load']);
 const DELIVER = new Set(['send', 'email', 'mail', 'post', 'share', 'forward', 'publish', 'text', 'dm', 'deliver', 'slack', 'tweet']);
@@ -126,7 +134,9 @@ export function expandClause(clause: ActionClause, catalog: readonly CatalogEntr
   const { object, phrases } = phrasesOf(clause);
   const expansion = expandPhrases(clause, verb, object, phrases, catalog, context);
   // "Deploy the app to Heroku", "transfer the invoices into NetSuite" with neither offered: that part cannot be done.
-  const missing = missingProducts(clause.words, catalog);
+  // A product name written as one (capitalized) or where a system goes ("to heroku"); "the greenhouse sensor" is a greenhouse.
+  const asProduct = clause.words.filter((w, i) => capitalized(clause.text, w) || SYSTEM_PREPS.has(clause.words[i - 1] ?? ''));
+  const missing = missingProducts(asProduct, catalog);
   if (missing.length === 0) return expansion;
   const inDestination = phrases.some((p) => DESTINATION_PREPS.has(p.prep) && p.words.some((w) => missing.includes(w)));
   if (inDestination && expansion.main === null) {
@@ -162,7 +172,8 @@ function expandPhrases(
       ? bestOf(own, matchPhrase(list, generic, objectNouns, catalog, options))
       : matchPhrase(list, generic, objectNouns, catalog, options);
   };
-  const read = (list: readonly string[], options: { byOperation?: boolean } = {}): MatchOutcome => reading(list, 'get', options);
+  const read = (list: readonly string[], options: { byOperation?: boolean; literal?: boolean } = {}): MatchOutcome =>
+    reading(list, 'get', options);
   // What a delivery carries, or what a summary is of, is read: the clause's verb is about something else.
   const produce = (list: readonly string[], options: { byOperation?: boolean; literal?: boolean } = {}): MatchOutcome =>
     matchPhrase(list, 'get', [], catalog, options);
@@ -171,12 +182,22 @@ function expandPhrases(
   // Sources: "from X" (each part of "X and Y") unless the verb reads there itself or only says how it delivers.
   const sources: SubStep[] = [];
   const skip = new Set<number>();
-  const fromPhrases = phrases.filter((p) => p.prep === 'from' || (p.prep === 'by' && FOUND_BY.has(clause.words[p.start - 2] ?? '')));
+  // With a named agent doing the work ("re-score the opportunities in Salesforce with the DealPredictor agent"),
+  // where the data is ("in Salesforce") is read first, like "from".
+  const instrument = catalog.some((entry) => entry.kind === 'agent' && namesEntry(clause.text, entry));
+  const fromPhrases = phrases.filter(
+    (p) =>
+      p.prep === 'from' ||
+      (p.prep === 'by' && FOUND_BY.has(clause.words[p.start - 2] ?? '')) ||
+      (instrument && (p.prep === 'in' || p.prep === 'on')),
+  );
   // "pull the spend from Google Ads and Facebook Ads": one read per system, and nothing else.
   const manyReads = readsData(verb) && fromPhrases.some((p) => parts(p.words).length > 1);
   if ((!readsData(verb) || manyReads) && !(DELIVER.has(verb) && pronounObject)) {
     for (const phrase of fromPhrases) {
-      const found = parts(phrase.words).map((part) => ({ part, match: read(part) }));
+      // "in X" / "on X" only when X names a system outright: "on the sales data" is not Salesforce.
+      const literal = phrase.prep === 'in' || phrase.prep === 'on';
+      const found = parts(phrase.words).map((part) => ({ part, match: read(part, { literal }) }));
       if (found.every((f) => f.match.best === null)) continue;
       if (manyReads && found.some((f) => f.match.best === null)) continue;
       for (let i = phrase.start - 1; i < phrase.start + phrase.words.length; i++) skip.add(i);

@@ -178,9 +178,21 @@ const PHRASAL: readonly [RegExp, string][] = PHRASAL_VERBS.map((phrase) => {
   return [new RegExp(`\\b${verb}(?:s|ed|ing|${verb.slice(-1)}ed|${verb.slice(-1)}ing)?\\s+${particle}\\b`, 'gi'), `${verb}${particle}`];
 });
 
+/** Idioms whose verb says something else: "drop a note in #ops", "drop the number into the #marketing channel" post it. */
+const IDIOMS: readonly [RegExp, string][] = [
+  [
+    /\b(?:drop|shoot|fire\s+off|throw)\b(?=\s+(?:(?:a|an|the|me|us|them)\s+)?(?:quick\s+)?(?:note|line|message|msg|email|e-mail|ping)\b)/gi,
+    'post',
+  ],
+  [/\b(?:drop|throw|put)\b(?=[^.;,]*\b(?:in|into|to)\s+(?:the\s+)?#)/gi, 'post'],
+  // "A Slack message should go to the account owner": it is sent.
+  [/\b(?<=(?:should|must|will|shall|needs?\s+to|has\s+to|have\s+to)\s+)go\b(?=\s+(?:out\s+)?to\b)/gi, 'send'],
+];
+
 function joinPhrasal(text: string): string {
   let out = text;
   for (const [pattern, joined] of PHRASAL) out = out.replace(pattern, joined);
+  for (const [pattern, verb] of IDIOMS) out = out.replace(pattern, verb);
   return out;
 }
 

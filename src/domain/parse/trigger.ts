@@ -31,6 +31,10 @@ const LEADING_EACH = /^(?:for|on)\s+(?:(?:each|every|any)\s+(new\s+)?|(new)\s+)(
 const TRAILING = /^(.+?)[\s,]+(whenever|when|each\s+time|every\s+time|as\s+soon\s+as|any\s*time)\s+(.+)$/i;
 /** "… 24 hours after a ticket is solved". */
 const DELAYED = /^(.+?)\s+(\d+(?:\.\d+)?|an?|one)\s+(minutes?|hours?|days?|weeks?)\s+after\s+(.+)$/i;
+/** "… after the nightly run reports failures". */
+const AFTER = /^(.+?)[\s,]+(?:right\s+|just\s+|only\s+)?after\s+(.+)$/i;
+/** Events that are a person's step inside the run, not what starts it. */
+const HUMAN_STEP = /\b(?:approv\w*|sign(?:s|ed)?[\s-]?off|signs?\b|signed|reviews?|reviewed|confirms?|confirmed|agrees?|ok'?s)\b/i;
 /** "… on every push to the infra repo". */
 const ON_EACH = /^(.+?)\s+on\s+(?:every|each)\s+(new\s+)?([a-z][\w-]*(?:\s+(?!and\b|then\b)[a-z][\w.'-]*)*)\s*(.*)$/i;
 
@@ -71,6 +75,12 @@ export function extractTrigger(text: string, isImperativeAt: ImperativeAt): Trig
     if (split === null) return { trigger: tidy(leading[1] ?? ''), text: '' };
     return { trigger: tidy(split[0]), text: split[1] };
   }
+  // "new whatsapp msg from a customer -> translate it …", "New signup: add them to …": a heading that names a new thing.
+  const heading = /^(new\s+[^,:>→-]+?)\s*(?:->|→|=>|:|—|\s-\s)\s*(.+)$/i.exec(trimmed);
+  // "New vendor onboarding: …" is a title, not an event.
+  if (heading && !/(?:ing|workflow|process|flow|procedure|automation|checklist)$/i.test((heading[1] ?? '').trim())) {
+    return { trigger: tidy(heading[1] ?? ''), text: heading[2] ?? '' };
+  }
   const each = LEADING_EACH.exec(trimmed);
   if (each) {
     const split = eventAndRest(each[3] ?? '', isImperativeAt);
@@ -96,6 +106,15 @@ export function extractTrigger(text: string, isImperativeAt: ImperativeAt): Trig
   if (trailing && !/\b(?:if|when|whenever)\b/i.test(trailing[1] ?? '')) {
     const [event, after] = splitEventTail(trailing[3] ?? '');
     return { trigger: tidy(event), text: join(`${trailing[1] ?? ''}${after}`, rest) };
+  }
+  // "Ping me and open a bug after the nightly run reports failures": an event closing the first sentence starts
+  // the run. Not an approval or a review ("after legal approves the W-9" waits inside the run), nor "but only … after".
+  const afterEvent = AFTER.exec(first);
+  if (afterEvent && !/\bonly\s*$/i.test(afterEvent[1] ?? '') && !HUMAN_STEP.test(afterEvent[2] ?? '')) {
+    const [event, after] = splitEventTail(afterEvent[2] ?? '');
+    if (!/^(?:that|this|it|then|which|each|every|all|\d)/i.test(event)) {
+      return { trigger: tidy(event), text: join(`${afterEvent[1] ?? ''}${after}`, rest) };
+    }
   }
   const onEach = ON_EACH.exec(first);
   if (onEach && !/^(?:day|week|month|year|hour|minute|morning|evening|night|weekday|weekend)s?\b/i.test(onEach[3] ?? '')) {

@@ -229,6 +229,14 @@ export const VERBS: readonly string[] = [
   'slack',
   'sendback',
   'invite',
+  'deactivate',
+  'activate',
+  'switch',
+  'expire',
+  'rebuild',
+  'render',
+  'drop',
+  'order',
 ];
 
 /** Phrasal verbs, read as one word when the particle follows the verb directly ("roll back" → rollback). */
@@ -348,7 +356,7 @@ export const CONCEPT_GROUPS: Readonly<Record<string, readonly string[]>> = {
   ],
   transform: ['transform', 'convert', 'clean', 'normalize', 'format', 'parse', 'enrich', 'map', 'reshape', 'process', 'merge', 'filter'],
   store: ['save', 'store', 'upload', 'archive', 'backup', 'persist', 'insert', 'record', 'log', 'put', 'append', 'add', 'attach'],
-  update: ['update', 'sync', 'upsert', 'modify', 'edit', 'change', 'patch', 'refresh', 'set', 'mark', 'move'],
+  update: ['update', 'sync', 'upsert', 'modify', 'edit', 'change', 'patch', 'refresh', 'set', 'mark', 'move', 'switch', 'turn', 'toggle'],
   delete: ['delete', 'remove', 'purge', 'clear', 'drop', 'erase', 'cleanup', 'teardown', 'prune', 'destroy'],
   crm: ['salesforce', 'hubspot', 'pipedrive', 'crm', 'sales', 'deal', 'opportunity', 'pipeline'],
   // People a CRM holds: related to each other, but too common to name a CRM by themselves ("send it to the customer").
@@ -383,6 +391,8 @@ export const CONCEPT_GROUPS: Readonly<Record<string, readonly string[]>> = {
   check: ['check', 'verify', 'validate', 'confirm', 'ensure', 'inspect', 'test'],
   membership: ['add', 'invite', 'enroll', 'subscribe', 'join', 'enlist'],
   return: ['return', 'sendback', 'bounce'],
+  disable: ['disable', 'deactivate', 'suspend', 'revoke', 'lock', 'block'],
+  enable: ['enable', 'activate', 'reactivate', 'unlock', 'unblock', 'restore'],
   prune: ['prune', 'cleanup', 'purge', 'teardown', 'delete', 'remove'],
   deploy: ['deploy', 'deployment', 'release', 'rollout', 'ship'],
   approval: ['approve', 'approval', 'signoff', 'authorize', 'reject'],
