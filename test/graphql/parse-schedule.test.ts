@@ -189,3 +189,139 @@ describe('parseWorkflow: schedule phrases', () => {
     await expectScheduleIssue('Every weekday at 9am and every Saturday at 10am, email the team.', 'go with different days', ['email.send']);
   });
 });
+
+// Times of day said the way people say them (issue 17, held-out misses): each is the right cron
+// or a schedule issue, and leaves none of its words in the steps.
+describe('parseWorkflow: times of day', () => {
+  /** The cron and the text of each step: what the schedule phrase left behind. */
+  async function cut(instruction: string): Promise<{ cron: string | null; matches: string[] }> {
+    const parsed = await parse(instruction);
+    return { cron: parsed.schedule?.cron ?? null, matches: parsed.matches.map((m) => m.text) };
+  }
+
+  it('a quarter past or to an hour is 15 minutes after or before it', async () => {
+    expect(await cut('At a quarter past seven on weekdays, email the team the open tickets.')).toEqual({
+      cron: '15 7 * * 1-5',
+      matches: ['email the team the open tickets'],
+    });
+    expect(await cut('Every weekday at quarter to eight, post the standup reminder to Slack.')).toEqual({
+      cron: '45 7 * * 1-5',
+      matches: ['post the standup reminder to Slack'],
+    });
+    // The American "quarter after" and "quarter of".
+    expect(await reading('Each Monday at a quarter after nine, email the team.')).toMatchObject({ cron: '15 9 * * 1' });
+    expect(await reading('Each Monday at quarter of nine, email the team.')).toMatchObject({ cron: '45 8 * * 1' });
+  });
+
+  it('half past an hour is 30 minutes after it, and the British "half seven" is 7:30', async () => {
+    expect(await reading('Every day at half past six, email the team the summary.')).toEqual({
+      cron: '30 6 * * *',
+      steps: ['email.send'],
+      valid: true,
+    });
+    expect(await cut('Every Monday and Thursday at half past eight in the evening, back up the orders table to S3.')).toEqual({
+      cron: '30 20 * * 1,4',
+      matches: ['back up the orders table to S3'],
+    });
+    expect(await cut('Every day at half seven, email the team the summary.')).toEqual({
+      cron: '30 7 * * *',
+      matches: ['email the team the summary'],
+    });
+  });
+
+  it('minutes past or to an hour in words: five past nine, twenty to ten', async () => {
+    expect(await reading('Every day at five past nine, email the team.')).toMatchObject({ cron: '5 9 * * *', valid: true });
+    expect(await reading('Every day at twenty to ten, email the team.')).toMatchObject({ cron: '40 9 * * *', valid: true });
+    expect(await reading('Every day at twenty-five past six, email the team.')).toMatchObject({ cron: '25 6 * * *', valid: true });
+    // With no hour after it, the minutes are past every hour.
+    expect(await cut('Every hour at ten past the hour, query Salesforce for new leads.')).toEqual({
+      cron: '10 * * * *',
+      matches: ['query Salesforce for new leads'],
+    });
+    expect(await reading('Every hour at quarter past, query Salesforce for new leads.')).toMatchObject({ cron: '15 * * * *' });
+    // "from nine to five" is a range of hours, not 4:51.
+    expect(await cut('Every hour from nine to five on weekdays, query Salesforce for new leads.')).toEqual({
+      cron: '0 9-17 * * 1-5',
+      matches: ['query Salesforce for new leads'],
+    });
+  });
+
+  it('24-hour times with a leading zero and 00:xx are never moved to the afternoon', async () => {
+    expect(await cut('Every night at 00:30, back up the orders table to S3.')).toEqual({
+      cron: '30 0 * * *',
+      matches: ['back up the orders table to S3'],
+    });
+    expect(await reading('Every evening at 07:00, email the team.')).toMatchObject({ cron: '0 7 * * *' });
+    expect(await reading('Every night at 00:30 and 01:30, back up the orders table to S3.')).toMatchObject({ cron: '30 0,1 * * *' });
+    expect(await reading('Every day at 0:15, email the team.')).toMatchObject({ cron: '15 0 * * *' });
+    expect(await reading('Every day at 00:00, email the team.')).toMatchObject({ cron: '0 0 * * *' });
+    expect(await reading('Every day at 12:30 am, email the team.')).toMatchObject({ cron: '30 0 * * *' });
+    expect(await reading('Every day at 12:30 pm, email the team.')).toMatchObject({ cron: '30 12 * * *' });
+  });
+
+  it("hours in words, one to twelve: at seven, at seven thirty, seven o'clock", async () => {
+    expect(await cut('Every day at seven, email the team the summary.')).toEqual({
+      cron: '0 7 * * *',
+      matches: ['email the team the summary'],
+    });
+    expect(await reading('Every weekday at eleven, email the team.')).toMatchObject({ cron: '0 11 * * 1-5' });
+    expect(await reading('Every day at seven thirty, email the team.')).toMatchObject({ cron: '30 7 * * *' });
+    expect(await reading("Every day at eight o'clock in the evening, email the team.")).toMatchObject({ cron: '0 20 * * *' });
+    expect(await reading('Every weekday at seven and nine, email the team.')).toMatchObject({ cron: '0 7,9 * * 1-5' });
+    expect(await reading('Every Friday at around seven, email the team.')).toMatchObject({ cron: '0 7 * * 5' });
+  });
+
+  it('sharp and on the dot belong to the time, not to the steps', async () => {
+    expect(await cut('Every day at 7 sharp, email the team the summary.')).toEqual({
+      cron: '0 7 * * *',
+      matches: ['email the team the summary'],
+    });
+    expect(await cut("Every day at 7 o'clock in the morning, email the team the summary.")).toEqual({
+      cron: '0 7 * * *',
+      matches: ['email the team the summary'],
+    });
+    expect(await cut('Every day at 7 on the dot, email the team the summary.')).toEqual({
+      cron: '0 7 * * *',
+      matches: ['email the team the summary'],
+    });
+  });
+
+  it('in the morning, in the evening and at night after the hours place each of them', async () => {
+    expect(await reading('Every day at 8 in the morning, email the team.')).toMatchObject({ cron: '0 8 * * *' });
+    expect(await reading('Every day at 8 at night, email the team.')).toMatchObject({ cron: '0 20 * * *' });
+    expect(await cut('Every day at 7:30 at night, email the team the summary.')).toEqual({
+      cron: '30 19 * * *',
+      matches: ['email the team the summary'],
+    });
+    expect(await reading('Every day at 7 and 9 in the evening, email the team.')).toMatchObject({ cron: '0 19,21 * * *' });
+    expect(await reading('Every evening at 7 and 9, email the team.')).toMatchObject({ cron: '0 19,21 * * *', valid: true });
+  });
+
+  it('noon and midnight together are two hours, with or without a 12 before them', async () => {
+    expect(await reading('Every day at noon and midnight, back up the orders table to S3.')).toMatchObject({ cron: '0 0,12 * * *' });
+    expect(await cut('Every day at 12 noon and 12 midnight, back up the orders table to S3.')).toEqual({
+      cron: '0 0,12 * * *',
+      matches: ['back up the orders table to S3'],
+    });
+    expect(await cut('Every day at twelve midnight, back up the orders table to S3.')).toEqual({
+      cron: '0 0 * * *',
+      matches: ['back up the orders table to S3'],
+    });
+  });
+
+  it('a dot or an h between hours and minutes: 9.30, 9h30, 21h', async () => {
+    expect(await reading('Every day at 9.30, email the team.')).toMatchObject({ cron: '30 9 * * *' });
+    expect(await cut('Every day at 9h30, email the team the summary.')).toEqual({
+      cron: '30 9 * * *',
+      matches: ['email the team the summary'],
+    });
+    expect(await reading('Every weekday at 21h, email the team.')).toMatchObject({ cron: '0 21 * * 1-5' });
+    expect(await reading('Every weekday at 21h00, email the team.')).toMatchObject({ cron: '0 21 * * 1-5' });
+  });
+
+  it('a time said next to the schedule that cannot be read is an issue, not midnight', async () => {
+    await expectScheduleIssue('Every day at seven-ish, email the team.', 'could not read the time of day "at seven-ish"', ['email.send']);
+    await expectScheduleIssue('Daily at 0700, email the team.', 'could not read the time of day "at 0700"', ['email.send']);
+    await expectScheduleIssue('Every day at quarter to, email the team.', 'could not read the time of day', ['email.send']);
+  });
+});

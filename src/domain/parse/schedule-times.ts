@@ -1,12 +1,18 @@
 /**
  * The times of day of a schedule phrase: "at 9am", "at 9:00 and 17:00", "at 8, 12 and 16",
  * "at midnight", "every night at 2", "from 9am to 5pm", "starting at 1am", "on the hour".
- * chrono-node reads each written time; what it gets wrong for schedules is corrected here:
- * midnight is 00:00 and noon 12:00 whatever part of the day surrounds them, and an hour
- * without am/pm follows the part of the day it is said with ("every night at 2" is 02:00).
+ * Times said in words ("a quarter past seven", "at seven") are first written in digits
+ * (schedule-clock.ts); chrono-node then reads each time, and what it gets wrong for schedules
+ * is corrected here: midnight is 00:00 and noon 12:00 whatever part of the day surrounds them,
+ * a 24-hour time ("00:30", "07:00", "19:00") is taken as written, and an hour without am/pm
+ * follows the part of the day it is said with ("every night at 2" is 02:00, "at 7 and 9 in the
+ * evening" 19:00 and 21:00). A time next to the schedule that nothing reads is an issue.
  */
 import * as chrono from 'chrono-node';
+import { MINUTES_SAID, minutesOf, writeClockDigits } from './schedule-clock.ts';
 import { addIssue, overlaps, type ScheduleScan, scanAll, type Span } from './schedule-spans.ts';
+import { HOUR_WORDS } from './schedule-words.ts';
+import { ZONE_ABBREVIATIONS } from './schedule-zones.ts';
 
 export interface TimeOfDay {
   hour: number;
@@ -30,18 +36,41 @@ export interface TimeReading {
 const REFERENCE = new Date('2024-01-03T00:00:00Z');
 
 /** The explicit time inside a chrono match ("at 9am" in "Monday at 9am"), to cut out exactly that. */
-const TIME_TEXT =
-  /\b(?:at\s+)?(?:\d{1,2}(?:[:.]\d{2})\s*(?:am|pm|a\.m\.?|p\.m\.?)?|\d{1,2}\s*(?:am|pm|a\.m\.?|p\.m\.?|o'clock|h\b)|noon|midday|midnight)(?:\s+(?:[A-Z]{2,4}\b))?|\bat\s+\d{1,2}\b/i;
+const TIME_TEXT = new RegExp(
+  String.raw`\b(?:at\s+)?(?:\d{1,2}(?:[:.]\d{2})(?:\s*(?:am|pm|a\.m\.?|p\.m\.?))?|\d{1,2}\s*(?:am|pm|a\.m\.?|p\.m\.?|o'clock|h\b)|noon|midday|midnight)(?:\s+(?:${ZONE_ABBREVIATIONS})\b)?|\bat\s+\d{1,2}\b|\b\d{1,2}(?=\s*(?:-|–|to|until|till|through)\s*\d)`,
+  'i',
+);
 
-/** "in the evening", "at night" after a time: which half of the clock an hour without am/pm is in. */
-const PART_AFTER = /^\s+(?:in\s+the\s+(morning|afternoon|evening)|at\s+(night))\b/i;
+/**
+ * What may follow a time and belongs to it: "in the evening", "at night" (which half of the
+ * clock an hour without am/pm is in), "sharp", "on the dot".
+ */
+const AFTER_TIME = /^(?:\s+(?:in\s+the\s+(morning|afternoon|evening)|at\s+(night)|sharp|on\s+the\s+dot)\b)+/i;
+
+/** The rest of a word ("seven-ish", "0700"). */
+const REST = String.raw`[^\s,;.!?]*`;
+/** An hour in a range of hours, "from nine to 5". */
+const RANGE_HOUR = String.raw`(?:\d|(?:${HOUR_WORDS.join('|')}))`;
+/** An hour in digits, or in words with something attached ("seven-ish"): a bare "at one" may be "at one point". */
+const SAID_HOUR = String.raw`(?:\d|(?:${HOUR_WORDS.join('|')})(?=[-'\w]))`;
+/** A time phrase next to the schedule that nothing could read ("at seven-ish", "from 1"). */
+const UNREAD = new RegExp(
+  String.raw`(?:\bat|@)\s+(?:(?:around|about|approximately|exactly|precisely)\s+)?(?:(?:a\s+)?(?:quarter|half)\s+(?:past|after|to|till|of|before)\b|${SAID_HOUR}${REST})|\b(?:from|between)\s+${RANGE_HOUR}${REST}\s+(?:and|to|until|till|through|-|–)\s+${RANGE_HOUR}${REST}|\bfrom\s+\d{1,2}(?::\d{2})?(?=\s*(?:[,;.!?]|$|on\b|every\b|each\b))`,
+  'gi',
+);
+
+/** The part of the day said right after a time ("at 8 in the evening" → evening), or null. */
+function partAfter(after: string): string | null {
+  const m = AFTER_TIME.exec(after);
+  return m === null ? null : (/\b(morning|afternoon|evening|night)\b/i.exec(m[0])?.[1] ?? null);
+}
 
 /**
  * A further time in a list chrono reads only the first of: ", 12 and 16" after "at 8". Not a
  * count of something ("and 3 reports") nor a time chrono reads itself ("and 5pm").
  */
 const LIST_ITEM =
-  /^(\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)(?:at\s+)?)(\d{1,2})(?:[:.](\d{2}))?(?=\s*(?:,|and\b|&|[.;!?)]|$)|\s+(?:on|every|each)\b)/i;
+  /^(\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)(?:at\s+)?)(\d{1,2})(?:[:.](\d{2}))?(?=\s*(?:,|and\b|&|[.;!?)]|$)|\s+(?:on|every|each|sharp|in\s+the\s+(?:morning|afternoon|evening)|at\s+night)\b)/i;
 
 /** The hour an hour written without am/pm stands for, said with a part of the day. */
 function hourInPart(written: number, part: string | null): number | null {
@@ -65,12 +94,14 @@ function readMinuteOfHour(scan: ScheduleScan): number | null {
   scanAll(scan, /\b(?:on|at)\s+the\s+hour\b|\bat\s+the\s+top\s+of\s+(?:the|every|each)\s+hour\b/, () => {
     minute = 0;
   });
+  // "at ten past the hour", "at quarter past" with no hour after it, "at :30".
   scanAll(
     scan,
-    /\b(?:at\s+)?(\d{1,2}\s+(?:minutes?\s+)?|half\s+|(?:a\s+)?quarter\s+)past\s+(?:the|each|every)\s+hour\b|\bat\s+:(\d{2})\b/,
+    new RegExp(
+      String.raw`\b(?:at\s+)?(?:a\s+)?(${MINUTES_SAID})\s+(?:minutes?\s+)?(?:past|after)\s+(?:the|each|every)\s+hour\b|\bat\s+(?:a\s+)?(${MINUTES_SAID})(?:\s+minutes?)?\s+(?:past|after)(?=\s*(?:[,;.!?]|$|(?:on|every|each|and)\b))|\bat\s+:(\d{2})\b`,
+    ),
     (m) => {
-      const word = (m[1] ?? m[2] ?? '').trim().toLowerCase();
-      minute = word === 'half' ? 30 : /quarter/.test(word) ? 15 : Number.parseInt(word, 10);
+      minute = m[3] === undefined ? minutesOf(m[1] ?? m[2] ?? '') : Number(m[3]);
     },
   );
   return minute;
@@ -97,14 +128,26 @@ const GAP = /^[\s,()–-]*(?:(?:(?:and|or|at|on|by|around|about|approximately|ex
  */
 export function readTimes(scan: ScheduleScan, partOfDay: string | null): TimeReading {
   const minuteOfHour = readMinuteOfHour(scan);
-  const entries = readEntries(scan, partOfDay);
-  const attached = attach(scan, entries);
+  // chrono reads the digits; the spans go back to the instruction as the user wrote it.
+  const clock = writeClockDigits(scan.input, scan.cuts);
+  const view: ScheduleScan = {
+    input: clock.text,
+    cuts: scan.cuts.map(clock.toText),
+    softCuts: scan.softCuts.map(clock.toText),
+    issues: scan.issues,
+  };
+  const entries = readEntries(view, partOfDay);
+  const attached = attach(view, entries);
+  for (const span of unread(view, entries, attached).map(clock.toInput)) {
+    addIssue(scan, `could not read the time of day "${scan.input.slice(...span).trim()}": write it as 7:15, 7:15pm or 19:15`);
+    scan.softCuts.push(span);
+  }
   const out: TimeReading = { times: [], window: null, start: null, minuteOfHour, mentioned: entries.length };
   for (const entry of attached) {
     if (entry.role === 'at') out.times.push(entry.time);
     else if (entry.role === 'start') out.start = entry.time;
     else out.window = { from: entry.time, to: entry.to ?? entry.time };
-    scan.softCuts.push(entry.span);
+    scan.softCuts.push(clock.toInput(entry.span));
   }
   const at = attached.filter((e) => e.role === 'at');
   const clockOf = (t: TimeOfDay): string => `${t.hour}${t.minute === 0 ? '' : `:${String(t.minute).padStart(2, '0')}`}`;
@@ -115,7 +158,7 @@ export function readTimes(scan: ScheduleScan, partOfDay: string | null): TimeRea
   const groups: string[] = [];
   at.forEach((e, i) => {
     const previous = at[i - 1];
-    const split = previous === undefined || scan.cuts.some(([a, b]) => a >= previous.span[1] && b <= e.span[0]);
+    const split = previous === undefined || view.cuts.some(([a, b]) => a >= previous.span[1] && b <= e.span[0]);
     if (split) groups.push('');
     groups[groups.length - 1] += `${clockOf(e.time)} `;
   });
@@ -123,6 +166,27 @@ export function readTimes(scan: ScheduleScan, partOfDay: string | null): TimeRea
     addIssue(scan, `the times ${at.map((e) => clockOf(e.time)).join(', ')} go with different days; one cron expression cannot pair them`);
   }
   return out;
+}
+
+/**
+ * The time phrases said next to the schedule phrase that no reader understood: left alone, the
+ * schedule would run at midnight or at its part of the day's default hour. Each becomes an
+ * issue instead of a wrong cron, and part of the schedule phrase.
+ */
+function unread(scan: ScheduleScan, entries: readonly Entry[], attached: readonly Entry[]): Span[] {
+  const found: Span[] = [];
+  const anchors: Span[] = [...scan.cuts, ...scan.softCuts, ...attached.map((e) => e.span)];
+  const read = entries.map((e) => e.span);
+  for (const m of scan.input.matchAll(UNREAD)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (overlaps(read, start, end) || overlaps(anchors, start, end)) continue;
+    const next = anchors.some(
+      ([a, b]) => (b <= start && GAP.test(scan.input.slice(b, start))) || (a >= end && GAP.test(scan.input.slice(end, a))),
+    );
+    if (next) found.push([start, end]);
+  }
+  return found;
 }
 
 /** Keeps the entries joined to the schedule phrase (directly or through another kept time); "…a meeting at 3pm" stays an action's. */
@@ -173,9 +237,11 @@ function readEntries(scan: ScheduleScan, partOfDay: string | null): Entry[] {
       pendingStart = start;
       continue;
     }
-    const time = readOne(component, result.text, inner[0], input.slice(end), partOfDay);
-    const after = PART_AFTER.exec(input.slice(end));
-    if (after !== null) end += after[0].length;
+    const reading = readOne(component, result.text, inner[0], input.slice(end), partOfDay);
+    const { time } = reading;
+    end += AFTER_TIME.exec(input.slice(end))?.[0].length ?? 0;
+    // "and 12 midnight": chrono reads the 12 only after "at"; elsewhere it is part of the midnight.
+    if (/^(?:midnight|noon|midday)/i.test(inner[0])) start -= /\b12\s+$/.exec(input.slice(0, start))?.[0].length ?? 0;
     start -= /(?:\bat|@)\s*$/i.exec(input.slice(0, start))?.[0].length ?? 0;
 
     const before = input.slice(0, start);
@@ -184,6 +250,9 @@ function readEntries(scan: ScheduleScan, partOfDay: string | null): Entry[] {
     if (!dayRange && result.end?.isCertain('hour') === true) {
       // "from 9am to 5pm": chrono reads the range as one result.
       const to = { hour: result.end.get('hour') ?? 0, minute: result.end.get('minute') ?? 0 };
+      // "from 9 to 5" ends in the afternoon: a window cannot end before it starts.
+      const toWritten = [...result.text.matchAll(/(?:[-–]|\b(?:to|until|till|through))\s*(\d{1,2})/gi)].pop()?.[1] ?? '0';
+      if (!result.end.isCertain('meridiem') && !toWritten.startsWith('0') && to.hour < time.hour && to.hour + 12 > time.hour) to.hour += 12;
       entries.push({ role: 'window', span: [start - (from?.[0].length ?? 0), result.index + result.text.length], time, to });
       continue;
     }
@@ -202,37 +271,73 @@ function readEntries(scan: ScheduleScan, partOfDay: string | null): Entry[] {
       between = { entry, word: (from[0].trim().split(/\s/)[0] ?? '').toLowerCase() };
       continue;
     }
-    // Bare hours continuing the list: "at 8, 12 and 16" (not "between 9 and 17", a window).
-    let previous = time;
-    for (let item = LIST_ITEM.exec(input.slice(end)); item !== null; item = LIST_ITEM.exec(input.slice(end))) {
-      const itemStart = end + (item[1]?.length ?? 0);
-      const next = { hour: Number(item[2]), minute: item[3] === undefined ? 0 : Number(item[3]) };
-      if (next.hour > 23 || next.minute > 59 || taken(itemStart, end + item[0].length)) break;
-      end += item[0].length;
-      entries.push({ role: 'at', span: [itemStart, end], time: next, ambiguous: next.hour <= 12 && next.hour < previous.hour });
-      previous = next;
-    }
+    entries.push(...readList(input, entry, reading, taken));
   }
   // "every 6 hours from 1am": a "from" with no "to" is where the interval starts.
   if (between?.word === 'from') between.entry.role = 'start';
   return entries;
 }
 
-/** One time from a chrono result, midnight and noon taken literally and am/pm inferred from the part of the day. */
-function readOne(component: chrono.ParsedComponents, said: string, written: string, after: string, partOfDay: string | null): TimeOfDay {
+/**
+ * The bare hours continuing the list `first` starts: "at 8, 12 and 16" (not "between 9 and 17",
+ * a window). They follow the part of the day `first` was read in ("every evening at 7 and 9"),
+ * or one said after the whole list ("at 7 and 9 in the evening"), which `first` then follows too.
+ */
+function readList(input: string, first: Entry, reading: Reading, taken: (start: number, end: number) => boolean): Entry[] {
+  const { part } = reading;
+  const items: { entry: Entry; written: number | null }[] = [{ entry: first, written: part === null ? reading.written : null }];
+  let end = first.span[1];
+  for (let item = LIST_ITEM.exec(input.slice(end)); item !== null; item = LIST_ITEM.exec(input.slice(end))) {
+    const itemStart = end + (item[1]?.length ?? 0);
+    const said = item[2] ?? '';
+    // A leading zero or an hour past 12 is a 24-hour time, which no part of the day moves.
+    const written = said.startsWith('0') || Number(said) > 12 ? null : Number(said);
+    const hour = part !== null && written !== null ? (hourInPart(written, part) ?? written) : Number(said);
+    const next = { hour, minute: item[3] === undefined ? 0 : Number(item[3]) };
+    if (next.hour > 23 || next.minute > 59 || taken(itemStart, end + item[0].length)) break;
+    end += item[0].length;
+    items.push({ entry: { role: 'at', span: [itemStart, end], time: next }, written: part === null ? written : null });
+  }
+  const last = items[items.length - 1]?.entry;
+  const tail = items.length > 1 ? AFTER_TIME.exec(input.slice(end)) : null;
+  if (last !== undefined && tail !== null) {
+    last.span[1] += tail[0].length;
+    const tailPart = partAfter(tail[0]);
+    for (const { entry, written } of items) if (written !== null) entry.time.hour = hourInPart(written, tailPart) ?? entry.time.hour;
+  }
+  items.forEach(({ entry }, i) => {
+    const previous = items[i - 1]?.entry.time;
+    if (previous !== undefined) entry.ambiguous = entry.time.hour <= 12 && entry.time.hour < previous.hour;
+  });
+  return items.slice(1).map((i) => i.entry);
+}
+
+/** A time read from chrono, the part of the day that placed it, and its hour if a part said later still may. */
+interface Reading {
+  time: TimeOfDay;
+  part: string | null;
+  /** The hour as written (1…12), while no am/pm, 24-hour form or part of the day has fixed it. */
+  written: number | null;
+}
+
+/**
+ * One time from a chrono result: midnight and noon taken literally, a 24-hour time as written,
+ * and am/pm inferred from the part of the day.
+ */
+function readOne(component: chrono.ParsedComponents, said: string, written: string, after: string, partOfDay: string | null): Reading {
   const minute = component.get('minute') ?? 0;
-  if (/midnight/i.test(written)) return { hour: 0, minute };
-  if (/noon|midday/i.test(written)) return { hour: 12, minute };
+  const fixed = (hour: number): Reading => ({ time: { hour, minute }, part: null, written: null });
+  if (/midnight/i.test(written)) return fixed(0);
+  if (/noon|midday/i.test(written)) return fixed(12);
   const hour = component.get('hour') ?? 0;
-  if (component.isCertain('meridiem')) return { hour, minute };
+  if (component.isCertain('meridiem')) return fixed(hour);
   const digits = /\d{1,2}/.exec(written);
-  const part =
-    /\b(morning|afternoon|evening|night)\b/i.exec(said)?.[1] ??
-    (() => {
-      const m = PART_AFTER.exec(after);
-      return m === null ? null : (m[1] ?? m[2] ?? null);
-    })() ??
-    partOfDay;
-  const inPart = digits === null ? null : hourInPart(Number(digits[0]), part);
-  return { hour: inPart ?? hour, minute };
+  if (digits === null) return fixed(hour);
+  // "00:30", "07:00", "0:15", "19:00" are on the 24-hour clock: no part of the day moves them.
+  if (digits[0].startsWith('0') || Number(digits[0]) > 12) return fixed(Number(digits[0]));
+  const part = /\b(morning|afternoon|evening|night)\b/i.exec(said)?.[1] ?? partAfter(after) ?? partOfDay;
+  const inPart = hourInPart(Number(digits[0]), part);
+  return inPart === null
+    ? { time: { hour, minute }, part: null, written: Number(digits[0]) }
+    : { time: { hour: inPart, minute }, part, written: null };
 }

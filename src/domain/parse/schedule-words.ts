@@ -55,6 +55,22 @@ export const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s+or\\
  */
 export const ADJ = '(?<!\\b(?:the|a|an|our|my|your|their|its|his|her|this|that|these|those|last|next|each)\\s+)\\b';
 
+/** The hours of the 12-hour clock in words, "one" … "twelve" (index + 1). */
+export const HOUR_WORDS: readonly string[] = [
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+];
+
 /** Hour used when a recurrence names a part of the day but no time ("every morning"). */
 export const PART_OF_DAY: Readonly<Record<string, number>> = { morning: 9, afternoon: 14, evening: 18, night: 0, nightly: 0 };
 

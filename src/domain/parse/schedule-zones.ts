@@ -27,6 +27,11 @@ const TZ_ABBREVIATIONS: Readonly<Record<string, string>> = {
   AEST: 'Australia/Sydney',
   AEDT: 'Australia/Sydney',
 };
+/** The abbreviations above as a regex alternation, for readers that must know a zone can follow a time. */
+export const ZONE_ABBREVIATIONS = Object.keys(TZ_ABBREVIATIONS)
+  .sort((a, b) => b.length - a.length)
+  .join('|');
+
 const US_ZONES: Readonly<Record<string, string>> = {
   eastern: 'America/New_York',
   central: 'America/Chicago',
@@ -58,10 +63,7 @@ const ZONE_MATCHERS: readonly (readonly [RegExp, (m: RegExpExecArray) => string 
   ],
   [/\b(?:in\s+)?(eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?\s+time\b/i, (m) => US_ZONES[(m[1] ?? '').toLowerCase()]],
   [/\b(?:in\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+time\b/, (m) => zoneOfCity(m[1] ?? '')],
-  [
-    /\b(?:in\s+)?(UTC|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|CEST|CET|BST|IST|JST|AEST|AEDT|ET|CT|MT|PT)\b/,
-    (m) => TZ_ABBREVIATIONS[m[1] ?? ''],
-  ],
+  [new RegExp(`\\b(?:in\\s+)?(${ZONE_ABBREVIATIONS})\\b`), (m) => TZ_ABBREVIATIONS[m[1] ?? '']],
 ];
 
 /** The first time zone the text names, or null; its phrase becomes a soft cut of `scan`. */

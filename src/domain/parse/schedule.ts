@@ -6,7 +6,8 @@
  * text names one. The phrase is cut out of the text, so what remains is only the actions.
  *
  * Recurrences are recognised by patterns (schedule-recurrence.ts); the time of day by
- * chrono-node, corrected where it misreads schedules (schedule-times.ts); the zone by name
+ * chrono-node once times said in words are in digits (schedule-clock.ts), corrected where it
+ * misreads schedules (schedule-times.ts); the zone by name
  * (schedule-zones.ts); the cron is assembled in schedule-cron.ts. A time without any
  * recurrence ("send it at 5pm") makes no schedule: there is nothing to repeat. Phrases that
  * one cron expression cannot express (two different minutes, "every hour" and "every Monday
