@@ -21,7 +21,7 @@ import { type CatalogEntry, namesEntry } from './catalog.ts';
 import type { ActionClause } from './clauses.ts';
 import { type MatchContext, matchClause, type MatchOutcome, matchPhrase, readsData, sameDirection } from './match.ts';
 import { conceptsOf, contentWords, PREPOSITIONS, stem, STOPWORDS, WEAK_WORDS } from './text.ts';
-import { PRODUCTS } from './vocabulary.ts';
+import { PRODUCTS } from './products.ts';
 
 /** One step of an expanded clause, already matched. */
 export interface SubStep {

@@ -1,0 +1,18 @@
+// Names of products the parser recognises as systems (data, no logic).
+
+/**
+ * Well-known products and services a step may name. A clause that names one of these when no
+ * offered tool or registered agent belongs to it asks for something the workspace cannot do
+ * ("deploy the app to Heroku" with only `k8s.deploy`): the step is left unmatched, so the
+ * workflow is reported invalid instead of quietly using another system.
+ */
+export const PRODUCTS: readonly string[] = (
+  'salesforce hubspot pipedrive zoho zendesk freshdesk intercom helpscout jira linear asana trello clickup notion confluence ' +
+  'slack discord msteams telegram whatsapp twilio sendgrid mailchimp klaviyo gmail outlook stripe paypal braintree quickbooks xero ' +
+  'netsuite sap workday bamboohr gusto rippling okta auth0 github gitlab bitbucket jenkins circleci heroku vercel netlify aws gcp ' +
+  'azure kubernetes docker terraform vault datadog sentry pagerduty opsgenie prometheus grafana snowflake bigquery redshift ' +
+  'postgres postgresql mysql mongodb redis elasticsearch algolia airtable typeform shopify woocommerce magento looker tableau ' +
+  'metabase mixpanel amplitude segment docusign pandadoc hellosign dropbox sharepoint onedrive trustpilot coupa expensify openai ' +
+  'whisper clearbit linkedin twitter facebook instagram youtube zoom calendly harvest greenhouse lever marketo outreach salesloft ' +
+  'gong webflow wordpress contentful figma miro airflow dbt fivetran kafka rabbitmq cloudflare fastly'
+).split(' ');
