@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { createClient } from '@hey-api/openapi-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { testProvider } from '../support/database.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -61,7 +62,9 @@ describe('a HeyAPI client regenerated from /openapi.json (seed 000, Phase 4)', (
       expect(operationIds).toContain(id);
   });
 
-  it('type-checks with zero errors under strict settings', async () => {
+  // tsc over the generated code never depends on the database: CI's SQLite pass proves it, the
+  // PostgreSQL pass skips it (the live calls below run on both).
+  it('type-checks with zero errors under strict settings', { timeout: 120_000, skip: testProvider === 'postgres' }, async () => {
     await writeFile(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
@@ -81,7 +84,7 @@ describe('a HeyAPI client regenerated from /openapi.json (seed 000, Phase 4)', (
       (error: Error & { stdout?: string }) => ({ stdout: error.stdout || error.message, stderr: '' }),
     );
     expect(result.stdout).toBe('');
-  }, 120_000);
+  });
 
   it('creates, lists and cancels through the generated functions against a live server', async () => {
     type Sdk = Record<string, (options: Record<string, unknown>) => Promise<{ data?: unknown; error?: unknown; response: Response }>>;
