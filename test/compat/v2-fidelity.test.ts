@@ -4,14 +4,13 @@
 // active/archived, and the fields as they sent them (`cron_expression`). Every answer is checked
 // against /openapi.json by the REST client.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { authEnv, bearer, mintToken } from '../support/auth.ts';
 import { type Body, type RestClient, restClient } from '../support/rest.ts';
 import { waitForRun } from '../support/runs.ts';
 import { AWAITS_APPROVAL, BASE, DEPLOY_NOTIFICATION, expectFailure, expectWorkflow } from './v2-fixtures.ts';
+import { type ScriptedLlm, startAppWithLlm, startScriptedLlm } from '../support/scripted-llm.ts';
 
 /** The seed's tenant and user ids (its examples show the same UUID for both). */
 const CUSTOMER = '8f3a2b1c-4d5e-6f7a-8b9c-0d1e2f3a4b5c';
@@ -189,56 +188,14 @@ describe('without authentication (AUTH_MODE=none)', () => {
   });
 });
 
-/** A fake OpenAI-compatible server answering the reply the test sets. */
-interface FakeLlm {
-  url: string;
-  reply: { status: number; content?: string };
-  close(): Promise<void>;
-}
-
-async function startFakeLlm(): Promise<FakeLlm> {
-  const fake = { reply: { status: 200, content: '{}' } } as FakeLlm;
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url !== '/v1/chat/completions' || fake.reply.status !== 200) {
-        res.writeHead(req.url === '/v1/chat/completions' ? fake.reply.status : 404, { 'content-type': 'application/json' });
-        res.end('{"error":{"message":"upstream exploded"}}');
-        return;
-      }
-      const message = { role: 'assistant', content: fake.reply.content };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion', choices: [{ index: 0, finish_reason: 'stop', message }] }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  fake.close = () => new Promise((resolve) => server.close(() => resolve()));
-  return fake;
-}
-
 describe('POST /api/v2/workflows/parse with the LLM parser (a local fake model)', () => {
-  let llm: FakeLlm;
+  let llm: ScriptedLlm;
   let t: TestApp;
   let rest: RestClient;
 
   beforeAll(async () => {
-    llm = await startFakeLlm();
-    // The parse service reads these once, when the app is built.
-    const saved = { url: process.env.LLM_PARSER_URL, model: process.env.LLM_PARSER_MODEL };
-    process.env.LLM_PARSER_URL = llm.url;
-    process.env.LLM_PARSER_MODEL = 'fake-model';
-    try {
-      t = await startTestApp();
-    } finally {
-      for (const [name, value] of [
-        ['LLM_PARSER_URL', saved.url],
-        ['LLM_PARSER_MODEL', saved.model],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
+    llm = await startScriptedLlm();
+    t = await startAppWithLlm(llm.url, { model: 'fake-model' });
     rest = restClient(t);
   });
   afterAll(async () => {

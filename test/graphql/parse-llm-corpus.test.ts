@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeterministicParser, createLlmParser, type NodesDocument } from '../../src/domain/parse/index.ts';
 import { type CorpusEntry, loadCorpus } from '../domain/parse/corpus.ts';
 import { describeMisses, figures, judge, readResult } from '../domain/parse/scoring.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { type FakeLlm, startFakeLlm } from '../support/fake-llm.ts';
 import { type Parsed, parseAll, parseEntry, registerAgents, type Workspaces } from '../support/parse-corpus.ts';
+import { startAppWithLlm } from '../support/scripted-llm.ts';
 
 type Step = { id: string; type: string; agent?: string; dependsOn?: string[] };
 
@@ -21,27 +22,9 @@ let t: TestApp;
 let workspaces: Workspaces;
 let results: Map<string, Parsed>;
 
-/** Starts an app whose parse service uses the LLM at `url` (it reads the variables once, when built). */
-async function startAppWithLlm(url: string): Promise<TestApp> {
-  const saved = {
-    LLM_PARSER_URL: process.env.LLM_PARSER_URL,
-    LLM_PARSER_API_KEY: process.env.LLM_PARSER_API_KEY,
-    LLM_PARSER_MODEL: process.env.LLM_PARSER_MODEL,
-  };
-  Object.assign(process.env, { LLM_PARSER_URL: url, LLM_PARSER_API_KEY: 'sk-fake', LLM_PARSER_MODEL: MODEL });
-  try {
-    return await startTestApp();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
 beforeAll(async () => {
   llm = await startFakeLlm(corpus);
-  t = await startAppWithLlm(llm.url);
+  t = await startAppWithLlm(llm.url, { apiKey: 'sk-fake', model: MODEL });
   workspaces = await registerAgents(t, corpus);
   results = await parseAll(t, workspaces, corpus);
 });

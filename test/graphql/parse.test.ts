@@ -1,9 +1,8 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${…}" here are workflow references, not JS templates. */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateAgentDocument, CreateWorkspaceDocument, ParseWorkflowDocument, type ParseWorkflowMutation } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { type ScriptedLlm, startAppWithLlm, startScriptedLlm } from '../support/scripted-llm.ts';
 
 const SEED_INSTRUCTION = 'Every Monday at 9am, pull the latest sales data, generate a summary report, and email it to the sales team.';
 const SEED_TOOLS = ['salesforce.query', 'email.send'];
@@ -112,67 +111,13 @@ describe('parseWorkflow (deterministic parser)', () => {
   });
 });
 
-/** A fake OpenAI-compatible server whose next answer the test chooses. */
-interface FakeLlm {
-  url: string;
-  requests: { headers: IncomingMessage['headers']; body: Record<string, unknown> }[];
-  reply: { status: number; content?: string };
-  close(): Promise<void>;
-}
-
-async function startFakeLlm(): Promise<FakeLlm> {
-  const fake = { requests: [], reply: { status: 200, content: '{}' } } as unknown as FakeLlm;
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      fake.requests.push({ headers: req.headers, body: JSON.parse(raw) as Record<string, unknown> });
-      if (req.url !== '/v1/chat/completions' || req.method !== 'POST') {
-        res.writeHead(404).end();
-        return;
-      }
-      if (fake.reply.status !== 200) {
-        res.writeHead(fake.reply.status, { 'content-type': 'application/json' }).end('{"error":{"message":"upstream exploded"}}');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          id: 'chatcmpl-test',
-          object: 'chat.completion',
-          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: fake.reply.content } }],
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  fake.close = () => new Promise((resolve) => server.close(() => resolve()));
-  return fake;
-}
-
 describe('parseWorkflow with the LLM parser (fake OpenAI-compatible server)', () => {
-  let llm: FakeLlm;
+  let llm: ScriptedLlm;
   let withLlm: TestApp;
 
   beforeAll(async () => {
-    llm = await startFakeLlm();
-    // The service reads these once, when the app is built; restoring them right after proves it.
-    const saved = { url: process.env.LLM_PARSER_URL, key: process.env.LLM_PARSER_API_KEY, model: process.env.LLM_PARSER_MODEL };
-    process.env.LLM_PARSER_URL = llm.url;
-    process.env.LLM_PARSER_API_KEY = 'sk-test';
-    process.env.LLM_PARSER_MODEL = 'fake-model';
-    try {
-      withLlm = await startTestApp();
-    } finally {
-      for (const [name, value] of [
-        ['LLM_PARSER_URL', saved.url],
-        ['LLM_PARSER_API_KEY', saved.key],
-        ['LLM_PARSER_MODEL', saved.model],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
+    llm = await startScriptedLlm();
+    withLlm = await startAppWithLlm(llm.url, { apiKey: 'sk-test', model: 'fake-model' });
     await createAgent(withLlm, 'report-generator', 'Generates summary reports from sales data');
   });
   afterAll(async () => {
