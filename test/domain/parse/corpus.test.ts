@@ -24,6 +24,8 @@ function entriesOf(file: URL): CorpusEntry[] {
 const corpus = entriesOf(CORPUS_FILES.corpus);
 const holdout = entriesOf(CORPUS_FILES.holdout);
 const sealed = entriesOf(CORPUS_FILES.sealed);
+const dev2 = entriesOf(CORPUS_FILES.dev2);
+const sealed2 = entriesOf(CORPUS_FILES.sealed2);
 
 /** Entries of `entries` breaking `rule`, by id, so a failure names them. */
 function breaking(entries: readonly CorpusEntry[], rule: (entry: CorpusEntry) => boolean): string[] {
@@ -124,7 +126,12 @@ describe('the parser evaluation corpus (issue 17: "a committed evaluation corpus
  * short name (its file and its ids' prefix), `others` the sets none of its instructions may
  * repeat, since a held-out figure only means something on instructions nobody tuned on.
  */
-function describeHeldOut(title: string, name: 'holdout' | 'sealed', entries: readonly CorpusEntry[], others: readonly CorpusEntry[]): void {
+function describeHeldOut(
+  title: string,
+  name: 'holdout' | 'sealed' | 'dev2' | 'sealed2',
+  entries: readonly CorpusEntry[],
+  others: readonly CorpusEntry[],
+): void {
   describe(title, () => {
     it('matches the corpus schema', () => {
       const result = corpusSchema.safeParse(readCorpusFile(CORPUS_FILES[name]));
@@ -161,7 +168,20 @@ function describeHeldOut(title: string, name: 'holdout' | 'sealed', entries: rea
 
 describeHeldOut('the development set (holdout.json: written blind, then used to improve the parser)', 'holdout', holdout, corpus);
 
-describeHeldOut('the sealed evaluation set (sealed.json: run once, at the end, on instructions nobody tuned towards)', 'sealed', sealed, [
+describeHeldOut('the second development set (sealed.json: sealed until its one run, then used like holdout.json)', 'sealed', sealed, [
   ...corpus,
   ...holdout,
 ]);
+
+describeHeldOut('the third development set (dev2.json: written blind, then used to improve the parser)', 'dev2', dev2, [
+  ...corpus,
+  ...holdout,
+  ...sealed,
+]);
+
+describeHeldOut(
+  'the sealed evaluation set (sealed2.json: run once, at the end, on instructions nobody tuned towards)',
+  'sealed2',
+  sealed2,
+  [...corpus, ...holdout, ...sealed, ...dev2],
+);

@@ -36,7 +36,7 @@ const conditionSchema = z.strictObject({
 });
 
 export const entrySchema = z.strictObject({
-  id: z.string().regex(/^[a-z]+-\d{3}$/),
+  id: z.string().regex(/^[a-z][a-z0-9]*-\d{3}$/),
   class: z.enum(CLASSES),
   tags: z.array(z.enum([...FAILURE_TAGS, ...FEATURE_TAGS])),
   instruction: z.string().min(1),
@@ -71,6 +71,8 @@ export const CORPUS_FILES = {
   corpus: new URL('./corpus.json', import.meta.url),
   holdout: new URL('./holdout.json', import.meta.url),
   sealed: new URL('./sealed.json', import.meta.url),
+  dev2: new URL('./dev2.json', import.meta.url),
+  sealed2: new URL('./sealed2.json', import.meta.url),
 } as const;
 
 /** A corpus file (corpus.json unless told) as written, unchecked. */
