@@ -4,11 +4,9 @@
  * and the tool matching the clause model relies on. Each example of the issue is here as written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateAgentDocument, ParseWorkflowDocument, type ParseWorkflowMutation } from '../gql/graphql.ts';
+import { CreateAgentDocument } from '../gql/graphql.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-
-type Parsed = Extract<ParseWorkflowMutation['parseWorkflow'], { __typename: 'ParsedWorkflow' }>;
-type Step = Record<string, unknown> & { id: string; type: string };
+import { actions, gates, type Parsed, parseWith, stepsOf } from '../support/parsed.ts';
 
 let t: TestApp;
 
@@ -29,36 +27,7 @@ afterAll(async () => {
 });
 
 async function parse(instruction: string, availableTools: string[]): Promise<Parsed> {
-  const result = (await t.ok(ParseWorkflowDocument, { instruction, context: { availableTools } })).parseWorkflow;
-  if (result.__typename !== 'ParsedWorkflow') throw new Error(`expected a ParsedWorkflow, got ${JSON.stringify(result)}`);
-  return result;
-}
-
-function stepsOf(parsed: Parsed): Step[] {
-  return ((parsed.definition as { steps?: Step[] }).steps ?? []).map((s) => s);
-}
-
-/** The actions in the order they run: agent steps by agent, built-ins by type; conditions left out. */
-function actions(parsed: Parsed): string[] {
-  return stepsOf(parsed)
-    .filter((s) => s.type !== 'condition')
-    .map((s) => (s.type === 'agent' ? String(s.agent) : s.type));
-}
-
-/** Each condition as the first action of its true branch (and of its false branch, when it has one). */
-function gates(parsed: Parsed): string[] {
-  const steps = stepsOf(parsed);
-  const label = (id: unknown): string => {
-    const step = steps.find((s) => s.id === id);
-    return step === undefined ? '(nothing)' : step.type === 'agent' ? String(step.agent) : step.type;
-  };
-  return steps
-    .filter((s) => s.type === 'condition')
-    .map((s) => {
-      const [yes] = s.onTrue as string[];
-      const [no] = s.onFalse as string[];
-      return no === undefined ? label(yes) : `${label(yes)} / ${label(no)}`;
-    });
+  return parseWith(t, instruction, availableTools);
 }
 
 describe('triggers read as conditions', () => {

@@ -24,15 +24,17 @@
  */
 import type { Issue } from '../definition/schema.ts';
 import { type ActionClause, type Block, makeClause, type Segmentation } from './clauses.ts';
-import { approvalTools, asksApproval, type CatalogEntry, namesEntry } from './catalog.ts';
+import { approvalTools, asksApproval, type CatalogEntry, impliedWords, namesEntry, systemScore } from './catalog.ts';
 import { expandClause } from './expand.ts';
-import { AMBIGUITY_MARGIN, matchClause, type MatchOutcome, STRONG } from './match.ts';
+import { AMBIGUITY_MARGIN, matchClause, type MatchOutcome, readsData, STRONG } from './match.ts';
+import { PRODUCTS } from './products.ts';
 import { readCondition } from './conditions.ts';
 import { describe, workflowDescription, workflowName } from './naming.ts';
 import { clauseParameters, durationMs, FETCH_VERBS, headNoun, negate } from './step-parts.ts';
 import { QUALITY } from './finish.ts';
 import type { ParsedSchedule } from './schedule.ts';
-import { capitalize, slug, stem } from './text.ts';
+import { capitalize, similarity, slug, stem } from './text.ts';
+import { draftTransform, RESHAPING_VERBS, reshapesData } from './transform.ts';
 import type { StepMatch } from './types.ts';
 
 export interface Built {
@@ -46,6 +48,14 @@ export interface Built {
   ignored: number;
   name: string;
   description: string;
+}
+
+const PRODUCT_SET: ReadonlySet<string> = new Set(PRODUCTS);
+
+/** Whether an entry only reads (`hubspot.list_contacts`), so it cannot be what a reshaping verb asks. */
+function readsOnly(entry: CatalogEntry, verb: string): boolean {
+  const op = entry.opVerb;
+  return op !== null && readsData(op) && similarity(op, verb) === 0;
 }
 
 interface Planned {
@@ -127,6 +137,7 @@ export function buildDefinition(
       ...(dataFrom === undefined ? {} : { input: `\${${dataFrom}.output}` }),
       ...clauseParameters(clause),
     };
+    if (best === null && reshapesData(clause) && !namesSystem(clause)) return transformStep(clause, base, dataFrom);
     if (best === null) {
       const head = headNoun(clause);
       const agent = slug(
@@ -155,6 +166,32 @@ export function buildDefinition(
       match: { stepId: id, text: clause.text, kind: entry.kind, target: entry.name, score: best.score, ambiguousWith },
       quality: ambiguousWith.length > 0 ? QUALITY.ambiguous : best.score >= STRONG ? QUALITY.strong : QUALITY.weak,
     };
+  };
+
+  /** "dedupe it by SKU" with no tool for it: a JSONata transform of the data so far (transform.ts). */
+  const transformStep = (clause: ActionClause, base: Record<string, unknown>, dataFrom: string | undefined): Planned => {
+    const draft = draftTransform(clause);
+    if (!draft.drafted) notes.push(`"${clause.text}" became a transform step that passes its input through: write its JSONata expression`);
+    const id = String(base.id);
+    return {
+      id,
+      step: {
+        ...base,
+        type: 'transform',
+        expression: draft.expression,
+        ...(dataFrom === undefined ? {} : { input: `\${${dataFrom}.output}` }),
+      },
+      match: { stepId: id, text: clause.text, kind: 'builtin', target: null, score: 0, ambiguousWith: [] },
+      quality: draft.drafted ? QUALITY.strong : QUALITY.weak,
+    };
+  };
+
+  /** Whether a clause names a system, offered or not: then it asks for that system, not for a transform. */
+  const namesSystem = (clause: ActionClause): boolean => {
+    const said = [...clause.words, ...impliedWords(clause.text)];
+    // "… with CloudConvert": a product the parser does not know, named as the means.
+    if (/\b(?:with|via|using|through)\s+(?:the\s+)?[A-Z][A-Za-z0-9]+/.test(clause.text)) return true;
+    return said.some((w) => PRODUCT_SET.has(w)) || catalog.some((entry) => systemScore(said, entry) >= 1 || namesEntry(clause.text, entry));
   };
 
   /** The steps of one clause in order: what its phrases add before it (sources, producers), itself, then its destinations. */
@@ -187,9 +224,14 @@ export function buildDefinition(
     }
     const expansion = expandClause(clause, catalog, { previousSystem });
     for (const sub of expansion.before) add(actionStep(makeClause(sub.text), deps, data, sub.match));
-    if (expansion.main !== null)
+    if (expansion.main !== null) {
       add(actionStep(expansion.mainText === undefined ? clause : makeClause(expansion.mainText), deps, data, expansion.main));
-    else notes.push(`"${clause.text}" reads from one system and writes to another: one step for each`);
+      // "dedupe the contacts in HubSpot by email" with only a HubSpot read: read them, then reshape them.
+      const read = expansion.main.best?.entry;
+      if (read !== undefined && clause.verb !== null && RESHAPING_VERBS.has(clause.verb) && readsOnly(read, clause.verb)) {
+        add(transformStep(clause, { id: nextId(), type: 'agent', name: capitalize(clause.text).slice(0, 200), dependsOn: deps }, data));
+      }
+    } else notes.push(`"${clause.text}" reads from one system and writes to another: one step for each`);
     for (const sub of expansion.after) add(actionStep(makeClause(sub.text), deps, data, sub.match));
     return out;
   };

@@ -12,6 +12,7 @@ import lemmatizer from 'wink-lemmatizer';
 import type { AgentStatus } from '../definition/validate.ts';
 import type { ActionClause } from './clauses.ts';
 import { contentWords, nameWords, STOPWORDS, SYNONYM, similarity, specificMatch, stem, verbBase, words } from './text.ts';
+import { SYSTEM_ALIASES } from './products.ts';
 import type { ParseContext } from './types.ts';
 
 export interface CatalogEntry {
@@ -32,6 +33,8 @@ export interface CatalogEntry {
   opNouns: string[];
   /** Content words of an agent's description and card skills. */
   descWords: string[];
+  /** What people write for the system, run together ("googleanalytics" for `ga4`; products.ts). */
+  aliases: readonly string[];
 }
 
 /** Tools first (in the caller's order), then agents by name; duplicates of a tool name are dropped. */
@@ -54,6 +57,7 @@ export function buildCatalog(context: ParseContext): CatalogEntry[] {
       opVerb,
       opNouns: (opVerb === null ? opWords : opWords.slice(1)).filter((w) => !STOPWORDS.has(w)),
       descWords: [],
+      aliases: dot > 0 ? (SYSTEM_ALIASES[name.slice(0, dot).toLowerCase()] ?? []) : [],
     };
   });
   for (const agent of [...(context.agents ?? [])].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -73,6 +77,7 @@ export function buildCatalog(context: ParseContext): CatalogEntry[] {
       opVerb: verbAt < 0 ? null : (verbBase(own[verbAt] ?? '') ?? null),
       opNouns: own.filter((w, i) => i !== verbAt && !STOPWORDS.has(w)),
       descWords: [...new Set(contentWords(words([agent.description ?? '', ...skills].join(' '))))].slice(0, 80),
+      aliases: [],
     });
   }
   return entries;
@@ -124,6 +129,7 @@ const PREFIX = 0.85;
 /** How well `words` name the entry's system: the mean, over its system words, of the best literal or specific match. */
 export function systemScore(list: readonly string[], entry: CatalogEntry): number {
   if (entry.systemWords.length === 0) return 0;
+  if (entry.aliases.some((alias) => list.includes(alias))) return 1;
   let total = 0;
   for (const target of entry.systemWords) {
     let best = 0;

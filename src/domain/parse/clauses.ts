@@ -19,7 +19,7 @@
  * without a verb is glued back onto the previous action ("email Bob, Alice and Carol"). Negated
  * fragments ("don't email anyone") are dropped and reported.
  */
-import { verbBase, words } from './text.ts';
+import { isImperative, verbBase, words } from './text.ts';
 
 /** One action, as written. */
 export interface ActionClause {
@@ -141,7 +141,7 @@ function splitOnAndVerb(text: string, isVerb: IsVerb): string[] {
 /** A verb in its base form: what an imperative starts with. */
 function startsAction(word: string, isVerb: IsVerb): boolean {
   const lower = word.toLowerCase();
-  return verbBase(lower) === lower || isVerb(lower);
+  return isImperative(lower) || isVerb(lower);
 }
 
 /** Where "X Y" without a comma splits into the test or event X and the action Y: before the first imperative after two words. */

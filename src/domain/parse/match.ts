@@ -211,16 +211,41 @@ export function scoreClause(clause: ActionClause, entry: CatalogEntry, context: 
   return scoreWords(clauseWords(clause), entry, context);
 }
 
-/** Ranks entries; `keep` narrows the candidates. */
+/**
+ * Words of the clause's "with/via/using/through/in/on <system>" phrases: where the clause says
+ * the action happens ("deploy it to staging with Argo CD", "give #wins a shout in Slack").
+ */
+function instrumentWords(clause: ActionClause): string[] {
+  const out: string[] = [];
+  const list = clause.words;
+  for (let i = 0; i < list.length; i++) {
+    if (!/^(?:with|via|using|through|in|on)$/.test(list[i] ?? '')) continue;
+    let j = i + 1;
+    while (j < list.length && j <= i + 4 && !PREPOSITIONS.has(list[j] ?? '')) j++;
+    const phrase = list.slice(i + 1, j);
+    out.push(...phrase, ...impliedWords(phrase.join(' ')));
+  }
+  return out;
+}
+
+/** Ranks entries; `keep` narrows the candidates, `instrument` holds the words of {@link instrumentWords}. */
 export function rank(
   cw: ClauseWords,
   catalog: readonly CatalogEntry[],
   context: MatchContext = {},
   keep: (entry: CatalogEntry) => boolean = () => true,
+  instrument: readonly string[] = [],
 ): MatchOutcome {
-  const scored = catalog
+  const all = catalog
     .map((entry, order) => ({ entry, score: keep(entry) ? scoreWords(cw, entry, context) : 0, order }))
-    .filter((s) => s.score >= ACCEPT)
+    .filter((s) => s.score >= ACCEPT);
+  // A system the clause says it acts with or in outranks one it does not name at all ("deploy it
+  // with Argo CD" is not a GitHub release, however well "deploy" fits "release").
+  const acted = all.some((s) => systemScore(instrument, s.entry) >= 1);
+  const named = (entry: CatalogEntry): boolean =>
+    namesEntry(cw.text, entry) || systemScore(cw.naming, entry) > 0 || (cw.verb !== null && systemScore([cw.verb], entry) > 0);
+  const scored = all
+    .filter((s) => !acted || named(s.entry))
     // Stable on ties: catalog order already puts tools first, then agents by name; live agents win over switched-off ones.
     .sort((a, b) => b.score - a.score || statusRank(a.entry) - statusRank(b.entry) || a.order - b.order);
   const [best, ...others] = scored;
@@ -238,7 +263,7 @@ export function matchClause(
   context: MatchContext = {},
   skip: ReadonlySet<number> = new Set(),
 ): MatchOutcome {
-  return rank(clauseWords(clause, skip), catalog, context);
+  return rank(clauseWords(clause, skip), catalog, context, () => true, skip.size === 0 ? instrumentWords(clause) : []);
 }
 
 /**

@@ -16,3 +16,27 @@ export const PRODUCTS: readonly string[] = (
   'whisper clearbit linkedin twitter facebook instagram youtube zoom calendly harvest greenhouse lever marketo outreach salesloft ' +
   'gong webflow wordpress contentful figma miro airflow dbt fivetran kafka rabbitmq cloudflare fastly'
 ).split(' ');
+
+/**
+ * Systems whose tool names are short forms of what people write: `ga4.run_report` is
+ * "Google Analytics", `gdrive.upload_file` "Google Drive". Keys are system names as tools spell
+ * them; values are the words people write, run together (impliedWords joins neighbours:
+ * "Google Analytics" → googleanalytics).
+ */
+export const SYSTEM_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  ga: ['googleanalytics'],
+  ga4: ['googleanalytics'],
+  gdrive: ['googledrive'],
+  gcal: ['googlecalendar'],
+  gcs: ['googlecloudstorage', 'cloudstorage'],
+  gsheets: ['googlesheets'],
+  sheets: ['googlesheets'],
+  msteams: ['teams', 'microsoftteams'],
+  teams: ['microsoftteams'],
+  k8s: ['kubernetes'],
+  postgres: ['postgresql'],
+  pg: ['postgres', 'postgresql'],
+  argocd: ['argo'],
+  o365: ['office365', 'outlook'],
+  bq: ['bigquery'],
+};

@@ -50,14 +50,37 @@ export function stem(word: string): string {
 /** Stem → base form, so an inflected verb can be named by its base ("pulling" → "pull"). */
 const VERB_BY_STEM: ReadonlyMap<string, string> = new Map(VERBS.map((verb) => [stem(verb), verb]));
 
-/** The base form of `word` when it is a known verb in any inflection, else undefined. */
+/**
+ * Verbs that keep their meaning after "re-" ("reassign" assigns, "rebuilt" was built): a list,
+ * because most words starting with "re" are not a verb done again ("research", "recall", "reserve").
+ */
+const REPEATABLE: ReadonlySet<string> = new Set(
+  (
+    'assign send build run index sync upload schedule process start deploy load fetch import export calculate compute generate ' +
+    'post invite activate submit queue publish train tag route scan test apply enable connect check create sort notify'
+  ).split(' '),
+);
+
+/** "reassign" → "assign": the verb a "re-" prefix repeats, when it is one of {@link REPEATABLE}. */
+function repeated(word: string): string | undefined {
+  const w = word.toLowerCase();
+  if (!/^re-?[a-z]{3,}$/.test(w)) return undefined;
+  const base = VERB_BY_STEM.get(stem(w.replace(/^re-?/, '')));
+  return base !== undefined && REPEATABLE.has(base) ? base : undefined;
+}
+
+/** The base form of `word` when it is a known verb in any inflection ("reassigned" → assign), else undefined. */
 export function verbBase(word: string): string | undefined {
-  return VERB_BY_STEM.get(stem(word));
+  return VERB_BY_STEM.get(stem(word)) ?? repeated(word);
 }
 
 /** Exactly a verb's base form (what an imperative starts with), used to split "x and <verb> y". */
 export function isImperative(word: string): boolean {
-  return VERB_BY_STEM.get(stem(word)) === word.toLowerCase();
+  const w = word.toLowerCase();
+  const base = VERB_BY_STEM.get(stem(w));
+  if (base !== undefined) return base === w;
+  const again = repeated(w);
+  return again !== undefined && w.replace(/^re-?/, '') === again;
 }
 
 const CONCEPTS_BY_STEM: ReadonlyMap<string, ReadonlySet<string>> = (() => {

@@ -1,0 +1,46 @@
+/**
+ * Tool matching through `parseWorkflow` on words new users write: a verb done again ("reassign"),
+ * a system written the long way ("Google Analytics" for `ga4`), and the system a clause says it
+ * acts with outranking a better-sounding verb elsewhere.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { actions, parseWith } from '../support/parsed.ts';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('tool matching on everyday words', () => {
+  it('"reassign", "rebuild", "resend" are the verb done again, and start a clause of their own after "and"', async () => {
+    const parsed = await parseWith(
+      t,
+      'every 15 min find intercom conversations that have waited over 2h for a reply and reassign them to the support lead',
+      ['intercom.search_conversations', 'intercom.assign_conversation', 'intercom.reply_conversation'],
+    );
+    expect(actions(parsed)).toEqual(['intercom.search_conversations', 'intercom.assign_conversation']);
+  });
+
+  it('a system written the long way names the tool spelled short ("Google Analytics" → ga4)', async () => {
+    const parsed = await parseWith(
+      t,
+      "At 7:15 on weekdays, grab yesterday's Google Analytics sessions and drop the number into the #marketing channel.",
+      ['ga4.run_report', 'ga4.list_properties', 'slack.post'],
+    );
+    expect(actions(parsed)).toEqual(['ga4.run_report', 'slack.post']);
+  });
+
+  it('"… with Argo CD" picks Argo CD, however well "deploy" fits a GitHub release', async () => {
+    const parsed = await parseWith(
+      t,
+      'When a tag is pushed to GitHub, build the Docker image, push it to ECR and deploy it to the staging cluster with Argo CD.',
+      ['docker.build_image', 'ecr.push_image', 'argocd.sync_app', 'github.create_release'],
+    );
+    expect(actions(parsed)).toEqual(['docker.build_image', 'ecr.push_image', 'argocd.sync_app']);
+  });
+});
