@@ -52,6 +52,14 @@ export interface Built {
 
 const PRODUCT_SET: ReadonlySet<string> = new Set(PRODUCTS);
 
+/** "if less than 3 days" after "if it expires in less than 14 days": the subject is the previous test's. */
+function completeTest(previous: string, test: string): string {
+  const comparison = /^(?:less|more|fewer|greater|over|under|above|below|at\s+least|at\s+most)\b/i;
+  if (!comparison.test(test)) return test;
+  const at = previous.search(/\b(?:less|more|fewer|greater|over|under|above|below|at\s+least|at\s+most)\b/i);
+  return at > 0 ? `${previous.slice(0, at)}${test}` : test;
+}
+
 /** Whether an entry only reads (`hubspot.list_contacts`), so it cannot be what a reshaping verb asks. */
 function readsOnly(entry: CatalogEntry, verb: string): boolean {
   const op = entry.opVerb;
@@ -252,6 +260,10 @@ export function buildDefinition(
     let frontier = start;
     let data = startData;
     let first: string | undefined;
+    // What a test right after a wait reads ("get it approved; if approved, pay it"): the signal it received.
+    let waited: string | undefined;
+    // The test before, when this one follows it directly: both read the same data ("if over 1000 …; if under 100 …").
+    let previous: { text: string; data: string | undefined } | undefined;
     for (const block of blocks) {
       if (block.kind === 'action') {
         const planned = clauseSteps(block.clause, frontier, data);
@@ -260,11 +272,17 @@ export function buildDefinition(
           first ??= one.id;
           frontier = [one.id];
           if (one.step.type !== 'delay' && one.step.type !== 'wait') data = one.id;
+          waited = one.step.type === 'wait' ? one.id : undefined;
         }
         if (planned.length > 0 && !nested) summary.push(block.clause.text);
+        previous = undefined;
         continue;
       }
-      const id = conditionStep(block, frontier, data, nested);
+      const tested = previous?.data ?? waited ?? data;
+      const text = previous === undefined ? block.text : completeTest(previous.text, block.text);
+      const id = conditionStep(text === block.text ? block : { ...block, text }, frontier, tested, nested);
+      previous = { text, data: tested };
+      waited = undefined;
       first ??= id;
       const step = steps[steps.length - 1] as Record<string, unknown>;
       const yes = emit(block.onTrue, [id], data, true);

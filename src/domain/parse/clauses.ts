@@ -144,10 +144,26 @@ function startsAction(word: string, isVerb: IsVerb): boolean {
   return isImperative(lower) || isVerb(lower);
 }
 
+const GOOD =
+  /\b(?:pass(?:es|ed)?|succeed(?:s|ed)?|successful|approved?|approves|accept(?:s|ed)?|yes|ok|okay|green|works?|clean|valid|true|positive|agrees?|signs?|signed)\b/i;
+const BAD =
+  /\b(?:fail(?:s|ed|ure)?|reject(?:s|ed)?|declin(?:e|es|ed)|den(?:y|ies|ied)|no|not|never|n't|red|invalid|false|negative|refuses?|errors?|violations?|breaks?|broken)\b|n't\b/i;
+
+/** Whether two tests are each other's negation by their words: "they pass" / "they fail", "approved" / "rejected", "it's clean" / "there are violations". */
+export function opposite(a: string, b: string): boolean {
+  const good = (t: string): boolean => GOOD.test(t) && !BAD.test(t);
+  const bad = (t: string): boolean => BAD.test(t) && !(GOOD.test(t) && !/\b(?:not|n't|never)\b|n't\b/i.test(t));
+  return (good(a) && bad(b)) || (bad(a) && good(b));
+}
+
 /** Where "X Y" without a comma splits into the test or event X and the action Y: before the first imperative after two words. */
 function splitAtImperative(text: string, isVerb: IsVerb): [string, string] | null {
   const matches = [...text.matchAll(/[A-Za-z'-]+/g)];
-  for (let k = 2; k < matches.length; k++) {
+  // "approved pay it", "score > 70 create the deal": a one-word test, or one that compares to a number.
+  const short =
+    /^(?:[a-z]+ed|yes|no|ok|okay|urgent|clean|valid|invalid)$/i.test(matches[0]?.[0] ?? '') ||
+    /[<>=]|\d/.test(text.slice(0, matches[1]?.index ?? 0));
+  for (let k = short ? 1 : 2; k < matches.length; k++) {
     const match = matches[k];
     const previous = matches[k - 1]?.[0].toLowerCase() ?? '';
     // "is down", "to approve": a verb after an auxiliary or "to" belongs to the test.
@@ -176,7 +192,15 @@ export function segment(text: string, namesTarget: NamesTarget = () => false, is
       open.onFalse = reader.read(otherwise[1] ?? '');
       continue;
     }
-    blocks.push(...reader.read(sentence));
+    const read = reader.read(sentence);
+    // "If it passes, deploy. If it fails, roll back.": the second test is the first one's other branch.
+    const [first, ...rest] = read;
+    if (open !== undefined && first?.kind === 'condition' && !first.negated && opposite(open.text, first.text)) {
+      open.onFalse = first.onTrue;
+      blocks.push(...rest);
+      continue;
+    }
+    blocks.push(...read);
   }
   return { blocks, ignored };
 }
@@ -229,18 +253,31 @@ class SentenceReader {
         const branch: string[] = [];
         let j = i + 1;
         // "if it drops below 30000 send me a message": the action follows the test without a comma.
-        const inline = j >= pieces.length || ELSE.test(pieces[j] ?? '') ? splitAtImperative(test, this.isVerb) : null;
+        const ends = (k: number): boolean => ELSE.test(pieces[k] ?? '') || this.nextTest(test, pieces[k] ?? '') !== null;
+        const inline = j >= pieces.length || ends(j) ? splitAtImperative(test, this.isVerb) : null;
         if (inline !== null) [test, branch[0]] = inline;
-        while (j < pieces.length && !ELSE.test(pieces[j] ?? '')) branch.push(pieces[j++] ?? '');
-        const elseText = j < pieces.length ? (ELSE.exec(pieces[j] ?? '')?.[1] ?? '') : '';
-        const elsePieces = j < pieces.length ? [elseText, ...pieces.slice(j + 1)].filter((p) => p !== '') : [];
-        out.push({
-          kind: 'condition',
-          text: test.trim(),
-          onTrue: this.walk(branch),
-          onFalse: this.walk(elsePieces.filter((p) => !NOTHING.test(p))),
-          ...(negated ? { negated } : {}),
-        });
+        while (j < pieces.length && !ends(j)) branch.push(pieces[j++] ?? '');
+        const next = j < pieces.length ? this.nextTest(test, pieces[j] ?? '') : null;
+        if (next === 'sibling') {
+          // "when it's over 1000 add workers, and when it drops under 100 scale back": two tests, one after the other.
+          out.push({ kind: 'condition', text: test.trim(), onTrue: this.walk(branch), onFalse: [], ...(negated ? { negated } : {}) });
+          out.push(...this.walk(pieces.slice(j)));
+          return out;
+        }
+        let onFalse: Block[];
+        let after: Block[] = [];
+        if (next === 'opposite') {
+          // "if they pass deploy, if they fail post in #ci": the second test is this one's other branch.
+          const [other, ...rest] = this.walk(pieces.slice(j));
+          onFalse = other?.kind === 'condition' ? other.onTrue : [];
+          after = rest;
+        } else {
+          const elseText = j < pieces.length ? (ELSE.exec(pieces[j] ?? '')?.[1] ?? '') : '';
+          const elsePieces = j < pieces.length ? [elseText, ...pieces.slice(j + 1)].filter((p) => p !== '') : [];
+          onFalse = this.walk(elsePieces.filter((p) => !NOTHING.test(p)));
+        }
+        out.push({ kind: 'condition', text: test.trim(), onTrue: this.walk(branch), onFalse, ...(negated ? { negated } : {}) });
+        out.push(...after);
         return out;
       }
       const otherwise = ELSE.exec(piece);
@@ -276,6 +313,19 @@ class SentenceReader {
       out.push(...this.actionPiece(piece, out));
     }
     return out;
+  }
+
+  /**
+   * Whether `piece` starts a test that ends the branch of `test`: its `opposite` ("if they fail"
+   * after "if they pass"), or a `sibling` comparison ("when it drops under 100" after "when it's
+   * over 1000"); null when it is part of the branch (a nested test, or an action).
+   */
+  private nextTest(test: string, piece: string): 'opposite' | 'sibling' | null {
+    const match = /^(?:if|when|whenever)\s+(.+)$/i.exec(piece);
+    if (match === null) return null;
+    const other = match[1] ?? '';
+    if (/^if\b/i.test(piece) && opposite(test, other)) return 'opposite';
+    return COMPARES.test(test) && COMPARES.test(other) ? 'sibling' : null;
   }
 
   /** One action piece, with what it may carry: a trailing condition, an event it waits for, or an order of its own. */

@@ -77,7 +77,11 @@ export function readValue(raw: string): unknown {
     .trim();
   const quoted = /^["'“‘](.*)["'”’]$/.exec(text);
   if (quoted) return quoted[1];
-  const number = /^[$€£]?\s*(-?\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million|%|percent|dollars|usd|eur|euros)?$/i.exec(text);
+  // "1000 messages", "14 days", "250 mg/dL": the unit after a number is not part of the value.
+  const number =
+    /^[$€£]?\s*(-?\d[\d,]*(?:\.\d+)?)\s*(?:(k|m|thousand|million|%|percent|dollars|usd|eur|euros)(?![a-z]))?(?:\s*[a-z°/µ]+(?:\/[a-z]+)?){0,2}$/i.exec(
+      text,
+    );
   if (number) {
     const value = Number((number[1] ?? '').replace(/,/g, ''));
     const unit = (number[2] ?? '').toLowerCase();

@@ -56,6 +56,8 @@ export const VERB_CONFLICT = 0.75;
 export const CONTINUITY = 0.75;
 /** Verbs that name no operation by themselves: `ci.run_pipeline`, `twilio.make_call`. */
 const LIGHT_VERBS: ReadonlySet<string> = new Set(['run', 'make', 'do', 'perform', 'execute', 'have']);
+/** Concept groups whose verbs say which channel carries a message (vocabulary.ts). */
+const CHANNELS: ReadonlySet<string> = new Set(['oncall', 'sms', 'chat', 'email', 'social']);
 /** Credit for a verb that differs from the operation's but goes the same way (both read, or both write). */
 const PARTIAL = 0.35;
 /** An object word that is a synonym of an operation noun. */
@@ -147,7 +149,10 @@ export function scoreWords(cw: ClauseWords, entry: CatalogEntry, context: MatchC
   const literal = namesEntry(cw.text, entry) ? 3 : 0;
   const { verb } = cw;
   // The verb counts here only when it is the system's very name ("email the team", "slack me"); a synonym ("bill" ~ stripe) counts in verbOp.
-  const system = Math.max(systemScore(cw.naming, entry), verb !== null && systemScore([verb], entry) >= 1 ? 1 : 0);
+  // A verb that is a channel ("page" ~ pagerduty, "text" ~ sms, "tweet") names its system by half.
+  const verbSystem = verb === null ? 0 : systemScore([verb], entry);
+  const channel = verb !== null && [...conceptsOf(verb)].some((c) => CHANNELS.has(c));
+  const system = Math.max(systemScore(cw.naming, entry), verbSystem >= 1 ? 1 : channel && verbSystem >= SYNONYM ? verbSystem / 2 : 0);
   // "run_report", "make_call": the operation is its noun; a light verb says nothing of it.
   const opVerb = entry.opVerb !== null && LIGHT_VERBS.has(entry.opVerb) ? null : entry.opVerb;
   let verbOp = 0;
@@ -236,8 +241,11 @@ export function rank(
   keep: (entry: CatalogEntry) => boolean = () => true,
   instrument: readonly string[] = [],
 ): MatchOutcome {
+  // "page them": a verb that names a system ("page" ~ pagerduty, "text" ~ sms) says where, so the step before does not.
+  const verbNames = cw.verb !== null && catalog.some((entry) => systemScore([cw.verb ?? ''], entry) >= SYNONYM);
+  const around = verbNames ? { ...context, previousSystem: null } : context;
   const all = catalog
-    .map((entry, order) => ({ entry, score: keep(entry) ? scoreWords(cw, entry, context) : 0, order }))
+    .map((entry, order) => ({ entry, score: keep(entry) ? scoreWords(cw, entry, around) : 0, order }))
     .filter((s) => s.score >= ACCEPT);
   // A system the clause says it acts with or in outranks one it does not name at all ("deploy it
   // with Argo CD" is not a GitHub release, however well "deploy" fits "release").

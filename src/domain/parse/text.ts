@@ -148,7 +148,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     "a an the to of for from in on at by with into onto via about as and or but nor so it its it's them they their this that these " +
     'those there here me my mine us we our ours you your i he she his her him is are was were be been being do does did please ' +
-    'then also just all any each every some latest last new recent current up out over per any one ones automatically ' +
+    'then also just all any each every some latest last new recent current up out back over per any one ones too well automatically ' +
     'should would could can will shall must may might want need needs like using use through when if'
   ).split(' '),
 );
