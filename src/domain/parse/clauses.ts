@@ -19,6 +19,8 @@
  * without a verb is glued back onto the previous action ("email Bob, Alice and Carol"). Negated
  * fragments ("don't email anyone") are dropped and reported.
  */
+import { opposite } from './conditions.ts';
+import { reorder } from './reorder.ts';
 import { isImperative, verbBase, words } from './text.ts';
 
 /** One action, as written. */
@@ -59,6 +61,10 @@ const OBJECT_STARTS = new Set(
   'the a an all every each any it them him her me us this that these those their its our my your his some up down back out'.split(' '),
 );
 
+const AMOUNT = '(\\d+(?:\\.\\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)';
+const UNIT = 'seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?';
+/** An event that is a step of the run ending: "the upgrade finishes", "it is done". */
+const FINISHES = /^(?:the|it|that|this)\b[\w\s'-]{0,30}?\s+(?:finishes|completes|ends|is\s+(?:done|finished|complete|completed|over))$/i;
 const CONDITION = /^(?:only\s+)?(?:if|in\s+case|unless|provided\s+that)\s+(.+)$/i;
 const ELSE = /^(?:otherwise|else|or\s+else|if\s+not|if\s+it\s+(?:is|does)\s*n[o']t)\b[\s,:]*(.*)$/i;
 const EVENT = /^(?:once|after|as\s+soon\s+as|when|whenever)\s+(.+)$/i;
@@ -144,18 +150,6 @@ function startsAction(word: string, isVerb: IsVerb): boolean {
   return isImperative(lower) || isVerb(lower);
 }
 
-const GOOD =
-  /\b(?:pass(?:es|ed)?|succeed(?:s|ed)?|successful|approved?|approves|accept(?:s|ed)?|yes|ok|okay|green|works?|clean|valid|true|positive|agrees?|signs?|signed)\b/i;
-const BAD =
-  /\b(?:fail(?:s|ed|ure)?|reject(?:s|ed)?|declin(?:e|es|ed)|den(?:y|ies|ied)|no|not|never|n't|red|invalid|false|negative|refuses?|errors?|violations?|breaks?|broken)\b|n't\b/i;
-
-/** Whether two tests are each other's negation by their words: "they pass" / "they fail", "approved" / "rejected", "it's clean" / "there are violations". */
-export function opposite(a: string, b: string): boolean {
-  const good = (t: string): boolean => GOOD.test(t) && !BAD.test(t);
-  const bad = (t: string): boolean => BAD.test(t) && !(GOOD.test(t) && !/\b(?:not|n't|never)\b|n't\b/i.test(t));
-  return (good(a) && bad(b)) || (bad(a) && good(b));
-}
-
 /** Where "X Y" without a comma splits into the test or event X and the action Y: before the first imperative after two words. */
 function splitAtImperative(text: string, isVerb: IsVerb): [string, string] | null {
   const matches = [...text.matchAll(/[A-Za-z'-]+/g)];
@@ -192,6 +186,8 @@ export function segment(text: string, namesTarget: NamesTarget = () => false, is
       open.onFalse = reader.read(otherwise[1] ?? '');
       continue;
     }
+    const moved = reorder(sentence, blocks, (text) => reader.read(text));
+    if (moved) continue;
     const read = reader.read(sentence);
     // "If it passes, deploy. If it fails, roll back.": the second test is the first one's other branch.
     const [first, ...rest] = read;
@@ -227,6 +223,9 @@ class SentenceReader {
   ) {}
 
   read(raw: string): Block[] {
+    // "escalate it to tier 2 - but first run a line test …": the part after "but first" runs first.
+    const butFirst = /^(.+?)\s*(?:[,;]|\s[-–—])\s*but\s+first\s*,?\s+(.+)$/i.exec(raw);
+    if (butFirst) return [...this.read(butFirst[2] ?? ''), ...this.read(butFirst[1] ?? '')];
     // "Before the list is loaded into Braze, drop the bad rows": the main clause runs first.
     const before = /^before\s+([^,]+),\s*(.+)$/i.exec(raw);
     if (before) return [...this.read(before[2] ?? ''), ...this.read(before[1] ?? '')];
@@ -330,6 +329,14 @@ class SentenceReader {
 
   /** One action piece, with what it may carry: a trailing condition, an event it waits for, or an order of its own. */
   private actionPiece(piece: string, before: Block[]): Block[] {
+    // "tweet the link an hour later", "24 hours later email the subcontractor": a pause, then the action.
+    const later = new RegExp(`^(?:${AMOUNT}\\s+(${UNIT})\\s+later\\s*,?\\s+(.+)|(.+?)\\s+${AMOUNT}\\s+(${UNIT})\\s+later)$`, 'i').exec(
+      piece,
+    );
+    if (later) {
+      const [, amount, unit, action, action2, amount2, unit2] = later;
+      return [this.action(`wait ${amount ?? amount2} ${unit ?? unit2}`), ...this.actionPiece(action ?? action2 ?? '', before)];
+    }
     // "roll back if they fail": the condition gates this action only.
     const trailing = /^(.+?)\s+(?:but\s+)?(?:only\s+)?(if|unless|in\s+case)\s+(.+)$/i.exec(piece);
     if (trailing && makeClause(trailing[1] ?? '', this.isVerb).verb !== null) {
@@ -346,6 +353,8 @@ class SentenceReader {
     // "create the vendor after legal approves the W-9": wait for the event, then act.
     const after = /^(.+?)\s+(?:only\s+)?(?:after|once)\s+(.+)$/i.exec(piece);
     if (after && makeClause(after[1] ?? '', this.isVerb).verb !== null && !/^(?:the|a|an|each|every)\s+\w+$/i.test(after[2] ?? '')) {
+      // "uncordon the nodes once the upgrade finishes": the step before finishing is the order itself, not an event.
+      if (FINISHES.test(after[2] ?? '')) return [this.action(after[1] ?? '')];
       return [this.action(`wait until ${after[2] ?? ''}`), this.action(after[1] ?? '')];
     }
     // "…, but run the schema check before anything else": to the front; "tag them in HubSpot before that": before the previous action.

@@ -133,3 +133,15 @@ export const LEGACY_OPERATOR: Readonly<Record<ConditionOperator, string>> = {
   exists: 'exists',
   truthy: 'truthy',
 };
+
+const GOOD =
+  /\b(?:pass(?:es|ed)?|succeed(?:s|ed)?|successful|approved?|approves|accept(?:s|ed)?|yes|ok|okay|green|works?|clean|valid|true|positive|agrees?|signs?|signed)\b/i;
+const BAD =
+  /\b(?:fail(?:s|ed|ure)?|reject(?:s|ed)?|declin(?:e|es|ed)|den(?:y|ies|ied)|no|not|never|n't|red|invalid|false|negative|refuses?|errors?|violations?|breaks?|broken)\b|n't\b/i;
+
+/** Whether two tests are each other's negation by their words: "they pass" / "they fail", "approved" / "rejected", "it's clean" / "there are violations". */
+export function opposite(a: string, b: string): boolean {
+  const good = (t: string): boolean => GOOD.test(t) && !BAD.test(t);
+  const bad = (t: string): boolean => BAD.test(t) && !(GOOD.test(t) && !/\b(?:not|n't|never)\b|n't\b/i.test(t));
+  return (good(a) && bad(b)) || (bad(a) && good(b));
+}

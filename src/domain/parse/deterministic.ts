@@ -20,10 +20,14 @@ export function parseDeterministic(instruction: string, context: ParseContext = 
   const extraction = extractSchedule(instruction.trim());
   const catalog = buildCatalog(context);
   const isVerb = catalogVerbs(catalog);
-  const found = extractTrigger(extraction.text, (list, at) => {
-    const word = (list[at] ?? '').toLowerCase().replace(/[^a-z'-]/g, '');
-    return isImperative(word) || isVerb(word);
-  });
+  const found = extractTrigger(
+    extraction.text,
+    (list, at) => {
+      const word = (list[at] ?? '').toLowerCase().replace(/[^a-z'-]/g, '');
+      return isImperative(word) || isVerb(word);
+    },
+    { scheduled: extraction.schedule !== null },
+  );
   // "Send a survey 24 hours after a ticket is solved": the run starts at the event, then waits.
   const text = found.delayMs === undefined ? found.text : `wait ${Math.round(found.delayMs / 60_000)} minutes. ${found.text}`;
   const seg = segment(text, (fragment) => catalog.some((entry) => namesEntry(fragment, entry)), isVerb);

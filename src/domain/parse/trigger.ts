@@ -24,13 +24,41 @@ export interface TriggerExtraction {
 }
 
 const EVENT_WORDS = '(?:whenever|when|once|as\\s+soon\\s+as|each\\s+time|every\\s+time|after|upon|any\\s*time)';
-const LEADING = new RegExp(`^(?:(?:and|so|then|please|just)\\s+)*${EVENT_WORDS}\\s+(.+)$`, 'i');
+const LEADING = new RegExp(`^(?:(?:and|so|then|please|just)\\s+)*${EVENT_WORDS}\\s+(.+)$`, 'is');
 /** "For each new hire in Workday, …", "For every new ticket: …", "On every new tag, …", "On new order, …". */
-const LEADING_EACH = /^(?:for|on)\s+(?:(?:each|every|any)\s+(new\s+)?|(new)\s+)(.+)$/i;
+const LEADING_EACH = /^(?:for|on)\s+(?:(?:each|every|any)\s+(new\s+)?|(new)\s+)(.+)$/is;
 /** "… whenever someone logs in", "… each time a customer upgrades", "… when the page changes". */
 const TRAILING = /^(.+?)[\s,]+(whenever|when|each\s+time|every\s+time|as\s+soon\s+as|any\s*time)\s+(.+)$/i;
+const AMOUNT = '(\\d+(?:\\.\\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)';
 /** "… 24 hours after a ticket is solved". */
-const DELAYED = /^(.+?)\s+(\d+(?:\.\d+)?|an?|one)\s+(minutes?|hours?|days?|weeks?)\s+after\s+(.+)$/i;
+const DELAYED = new RegExp(`^(.+?)\\s+${AMOUNT}\\s+(minutes?|hours?|days?|weeks?)\\s+after\\s+(.+)$`, 'i');
+/** "Three days after a ticket is solved, send …". */
+const LEADING_DELAYED = new RegExp(`^${AMOUNT}\\s+(minutes?|hours?|days?|weeks?)\\s+after\\s+(.+)$`, 'i');
+/** "Put every new response from the Typeform into Airtable", "Log every outbound call from Aircall as …": the object is the event. */
+const OBJECT_EACH =
+  /^([A-Za-z-]+)\s+(?:every|each|any)\s+(new\s+)?(.+?)(?=\s+(?:into|to|onto|in|as|with|via|through|and|then)\s+|\s*[,;]|$)(.*)$/i;
+/** "every lead that fills the demo form -> enrich it …": a heading naming each thing that arrives. */
+const EACH_HEADING = /^((?:every|each|any)\s+[^,:>→]+?)\s*(?:->|→|=>)\s*(.+)$/i;
+const NUMBERS: Readonly<Record<string, number>> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  twelve: 12,
+};
+
+/** "24", "three", "an" → a number. */
+export function amountOf(word: string): number {
+  return /^\d/.test(word) ? Number(word) : (NUMBERS[word.toLowerCase()] ?? 1);
+}
 /** "… after the nightly run reports failures". */
 const AFTER = /^(.+?)[\s,]+(?:right\s+|just\s+|only\s+)?after\s+(.+)$/i;
 /** Events that are a person's step inside the run, not what starts it. */
@@ -53,7 +81,11 @@ function splitAtImperative(text: string, isImperativeAt: ImperativeAt): [string,
 
 /** The event, the rest; split at the first comma or colon, else before the first imperative. */
 function eventAndRest(body: string, isImperativeAt: ImperativeAt): [string, string] | null {
+  // "when a guest checks out in mews wait 2 hours then email them": a wait starts the run's part.
+  const wait = /\s+(?=(?:wait|pause)\s+(?:for\s+)?(?:\d|an?\b|one\b))/i.exec(body);
   const separator = /\s*(?:,(?!\d)|:)\s*(?:then\b\s*,?\s*)?|\s+then\s+/i.exec(body);
+  if (wait !== null && (separator === null || wait.index < separator.index))
+    return [body.slice(0, wait.index).trim(), body.slice(wait.index).trim()];
   if (separator !== null) return [body.slice(0, separator.index).trim(), body.slice(separator.index + separator[0].length).trim()];
   return splitAtImperative(body, isImperativeAt);
 }
@@ -66,7 +98,7 @@ function tidy(event: string): string {
 }
 
 /** Removes the trigger phrase from the instruction (its schedule phrase already removed). */
-export function extractTrigger(text: string, isImperativeAt: ImperativeAt): TriggerExtraction {
+export function extractTrigger(text: string, isImperativeAt: ImperativeAt, options: { scheduled?: boolean } = {}): TriggerExtraction {
   const trimmed = text.trim();
   const leading = LEADING.exec(trimmed);
   if (leading) {
@@ -81,6 +113,16 @@ export function extractTrigger(text: string, isImperativeAt: ImperativeAt): Trig
   if (heading && !/(?:ing|workflow|process|flow|procedure|automation|checklist)$/i.test((heading[1] ?? '').trim())) {
     return { trigger: tidy(heading[1] ?? ''), text: heading[2] ?? '' };
   }
+  const leadingDelay = LEADING_DELAYED.exec(trimmed);
+  if (leadingDelay) {
+    const split = eventAndRest(leadingDelay[3] ?? '', isImperativeAt);
+    if (split !== null) {
+      const unit = (leadingDelay[2] ?? '').toLowerCase().replace(/s$/, '');
+      return { trigger: tidy(split[0]), text: split[1], delayMs: Math.round(amountOf(leadingDelay[1] ?? '') * (UNIT_MS[unit] ?? 0)) };
+    }
+  }
+  const eachHeading = EACH_HEADING.exec(trimmed);
+  if (eachHeading && !options.scheduled) return { trigger: tidy(eachHeading[1] ?? ''), text: eachHeading[2] ?? '' };
   const each = LEADING_EACH.exec(trimmed);
   if (each) {
     const split = eventAndRest(each[3] ?? '', isImperativeAt);
@@ -93,7 +135,7 @@ export function extractTrigger(text: string, isImperativeAt: ImperativeAt): Trig
   const join = (action: string, after: string): string => `${action.trim()}${after.trim() === '' ? '' : ` ${after.trim()}`}`;
   const delayed = DELAYED.exec(first);
   if (delayed && !/\b(?:if|when|whenever)\b/i.test(delayed[1] ?? '')) {
-    const amount = /^\d/.test(delayed[2] ?? '') ? Number(delayed[2]) : 1;
+    const amount = amountOf(delayed[2] ?? '');
     const unit = (delayed[3] ?? '').toLowerCase().replace(/s$/, '');
     const [event, after] = splitEventTail(delayed[4] ?? '');
     return {
@@ -120,6 +162,15 @@ export function extractTrigger(text: string, isImperativeAt: ImperativeAt): Trig
   if (onEach && !/^(?:day|week|month|year|hour|minute|morning|evening|night|weekday|weekend)s?\b/i.test(onEach[3] ?? '')) {
     const after = (onEach[4] ?? '').trim();
     return { trigger: `${onEach[2] ? 'a new' : 'a'} ${tidy(onEach[3] ?? '')}`, text: join(`${onEach[1] ?? ''} ${after}`, rest) };
+  }
+  // Unless a schedule polls for them: "Every hour, copy new tickets …" has no event.
+  const objectEach = options.scheduled ? null : OBJECT_EACH.exec(first);
+  if (objectEach && isImperativeAt([objectEach[1] ?? ''], 0)) {
+    const [, verb = '', fresh, thing = '', tail = ''] = objectEach;
+    // "email every customer" is every one there is; a new one, or one from a system, is an event.
+    if (fresh !== undefined || /\bfrom\s+(?:the\s+|our\s+)?[A-Z]/.test(thing)) {
+      return { trigger: `${fresh ? 'new ' : ''}${tidy(thing)}`, text: join(`${verb} it${tail}`, rest) };
+    }
   }
   return { trigger: null, text: trimmed };
 }

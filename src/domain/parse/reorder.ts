@@ -1,0 +1,36 @@
+import type { Block } from './clauses.ts';
+import { verbBase, words } from './text.ts';
+
+/**
+ * Sentences that say where they go among the ones before: "Post to #platform before you start."
+ * (to the front), "Before the texts go out, remove the opted-out patients." and "Strip the names
+ * before loading." (before the action they name, else before the last one). True when `sentence`
+ * was placed.
+ */
+export function reorder(sentence: string, blocks: Block[], read: (text: string) => Block[]): boolean {
+  const actions = blocks.flatMap((b, i) => (b.kind === 'action' ? [i] : []));
+  if (actions.length === 0) return false;
+  const front = /^(.+?),?\s+before\s+(?:you\s+start|we\s+start|starting|beginning|anything\s+else|everything\s+else|all\s+else)$/i.exec(
+    sentence,
+  );
+  if (front) {
+    blocks.unshift(...read(front[1] ?? ''));
+    return true;
+  }
+  const lead = /^before\s+([^,]+),\s*(.+)$/i.exec(sentence);
+  const tail = /^(.+?)\s+before\s+(\w+ing)(?:\s+(?:it|them|the\s+\w+))?$/i.exec(sentence);
+  const [what, when] = lead ? [lead[2] ?? '', lead[1] ?? ''] : tail ? [tail[1] ?? '', tail[2] ?? ''] : ['', ''];
+  if (what === '') return false;
+  // The action the event names ("the texts go out" → "text each patient"; "loading" → "load …"), else the last one.
+  const named = words(when)
+    .map((w) => verbBase(w))
+    .filter((v): v is string => v !== undefined);
+  const target =
+    actions.find((i) => {
+      const block = blocks[i];
+      return block?.kind === 'action' && block.clause.verb !== null && named.includes(block.clause.verb);
+    }) ?? actions.at(-1);
+  if (target === undefined) return false;
+  blocks.splice(target, 0, ...read(what));
+  return true;
+}

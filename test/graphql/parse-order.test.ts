@@ -1,0 +1,99 @@
+/**
+ * Events and order through `parseWorkflow`, as new users write them: the thing that arrives named
+ * as the object ("put every new response from the Typeform into Airtable"), pauses written as
+ * "an hour later" or "three days after", and sentences that say where they go ("… before you
+ * start", "Before the texts go out, …", "… - but first …").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { actions, parseWith, stepsOf } from '../support/parsed.ts';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('the event named as the object', () => {
+  it('"Put every new response from the … Typeform into Airtable": the response arrives, nothing reads it', async () => {
+    const parsed = await parseWith(
+      t,
+      'Put every new response from the volunteer signup Typeform into Airtable and send the volunteer a welcome email.',
+      ['typeform.get_responses', 'airtable.create_record', 'gmail.send_email'],
+    );
+    expect(parsed.trigger).toBe('new response from the volunteer signup Typeform');
+    expect(actions(parsed)).toEqual(['airtable.create_record', 'gmail.send_email']);
+  });
+
+  it('"every lead that fills the demo form -> …" is a trigger; "email every customer" and a schedule\'s "every new row" are not', async () => {
+    const heading = await parseWith(
+      t,
+      'every lead that fills the demo form on webflow -> enrich w/ clearbit, then create a deal in pipedrive',
+      ['clearbit.enrich_person', 'pipedrive.create_deal'],
+    );
+    expect(heading.trigger).toBe('every lead that fills the demo form on webflow');
+    const everyone = await parseWith(t, 'Email every customer the new price list.', ['email.send']);
+    expect(everyone.trigger).toBeNull();
+    const polled = await parseWith(t, 'Every hour, copy every new row of the Leads sheet into Airtable.', [
+      'sheets.read_rows',
+      'airtable.create_record',
+    ]);
+    expect(polled.trigger).toBeNull();
+  });
+});
+
+describe('pauses', () => {
+  it('"tweet the link an hour later", "and 24 hours later email …" and "wait 2 hours then …" after an event are delays', async () => {
+    const later = await parseWith(t, 'Publish the episode on Transistor and tweet the link an hour later.', [
+      'transistor.publish_episode',
+      'twitter.post_tweet',
+    ]);
+    expect(actions(later)).toEqual(['transistor.publish_episode', 'delay', 'twitter.post_tweet']);
+    expect(stepsOf(later)[1]?.durationMs).toBe(3_600_000);
+    const guest = await parseWith(t, 'when a guest checks out in mews wait 2 hours then email them the feedback survey', [
+      'sendgrid.send_email',
+      'mews.get_reservation',
+    ]);
+    expect(guest.trigger).toBe('a guest checks out in mews');
+    expect(actions(guest)).toEqual(['delay', 'sendgrid.send_email']);
+  });
+
+  it('"Three days after a ticket is solved, …" starts at the event and waits three days', async () => {
+    const parsed = await parseWith(t, 'Three days after a ticket is solved, send the customer a CSAT survey with Delighted.', [
+      'delighted.send_survey',
+      'zendesk.get_ticket',
+    ]);
+    expect(parsed.trigger).toBe('a ticket is solved');
+    expect(actions(parsed)).toEqual(['delay', 'delighted.send_survey']);
+    expect(stepsOf(parsed)[0]?.durationMs).toBe(3 * 86_400_000);
+  });
+});
+
+describe('sentences that say where they go', () => {
+  it('"Post to #platform before you start." goes first; "once the upgrade finishes" is the order, not a wait', async () => {
+    const parsed = await parseWith(
+      t,
+      "Every Sunday at 4am, drain the 'batch' node pool in GKE, upgrade it to the latest version, and uncordon the nodes once the upgrade finishes. Post to #platform before you start.",
+      ['gke.drain_nodes', 'gke.upgrade_node_pool', 'gke.uncordon_nodes', 'slack.post'],
+    );
+    expect(actions(parsed)).toEqual(['slack.post', 'gke.drain_nodes', 'gke.upgrade_node_pool', 'gke.uncordon_nodes']);
+  });
+
+  it('"Before the texts go out, remove …" goes before the texting; "- but first …" before what it follows', async () => {
+    const texts = await parseWith(
+      t,
+      "Every night at 11:30 pm, pull tomorrow's appointments from athenahealth and text each patient a reminder. Before the texts go out, remove anyone who has opted out of SMS from the list.",
+      ['athena.list_appointments', 'twilio.send_sms'],
+    );
+    expect(actions(texts)).toEqual(['athena.list_appointments', 'transform', 'twilio.send_sms']);
+    const first = await parseWith(
+      t,
+      "When a Freshdesk ticket is tagged 'no-internet', escalate it to tier 2 - but first run a line test on the customer's modem in Calix and add the results to the ticket as a private note.",
+      ['freshdesk.escalate_ticket', 'freshdesk.add_note', 'calix.run_line_test'],
+    );
+    expect(actions(first)).toEqual(['calix.run_line_test', 'freshdesk.add_note', 'freshdesk.escalate_ticket']);
+  });
+});
