@@ -90,3 +90,52 @@ describe('two thresholds are two tests on the same reading', () => {
     ]);
   });
 });
+
+describe('a test that closes or opens a sentence', () => {
+  it('"reopen it and assign it back, unless the reply is just a thank-you" gates both actions', async () => {
+    const parsed = await parseWith(
+      t,
+      'When a customer replies to a closed conversation in Intercom, reopen it and assign it back to the last teammate, unless the reply is just a thank-you.',
+      ['intercom.reopen_conversation', 'intercom.assign_conversation', 'intercom.close_conversation'],
+    );
+    expect(actions(parsed)).toEqual(['intercom.reopen_conversation', 'intercom.assign_conversation']);
+    expect(gates(parsed)).toEqual(['intercom.reopen_conversation']);
+    expect(parsed.valid).toBe(true);
+  });
+
+  it('"…, but translate it to English first if it\'s not in English" puts the test and its action first', async () => {
+    const parsed = await parseWith(
+      t,
+      "When a WhatsApp message comes in, open a Gorgias ticket for it, but translate it to English first if it's not in English.",
+      ['deepl.translate', 'gorgias.create_ticket', 'gorgias.close_ticket'],
+    );
+    expect(actions(parsed)).toEqual(['deepl.translate', 'gorgias.create_ticket']);
+    expect(gates(parsed)).toEqual(['deepl.translate']);
+  });
+
+  it('"check it every 10 minutes" after the test reads first; "either way save …" is not gated', async () => {
+    const freezer = await parseWith(
+      t,
+      'If the freezer in store 12 reads warmer than -15°C, text the store manager; check it every 10 minutes.',
+      ['sensorpush.get_reading', 'twilio.send_sms', 'email.send'],
+    );
+    expect(actions(freezer)).toEqual(['sensorpush.get_reading', 'twilio.send_sms']);
+    expect(gates(freezer)).toEqual(['twilio.send_sms']);
+    const either = await parseWith(
+      t,
+      'When a Typeform response comes in, add the person to our Mailchimp audience if they opted in to the newsletter, and either way save the response to Airtable.',
+      ['mailchimp.add_member', 'airtable.create_record', 'typeform.get_response'],
+    );
+    expect(actions(either)).toEqual(['mailchimp.add_member', 'airtable.create_record']);
+    expect(gates(either)).toEqual(['mailchimp.add_member']);
+  });
+
+  it('"ask dana to ok the discount and if she says yes …": the ok is an approval the run waits for', async () => {
+    const parsed = await parseWith(
+      t,
+      "ask dana to ok the discount and if she says yes apply a 20% coupon to the customer's chargebee subscription",
+      ['chargebee.apply_coupon', 'chargebee.cancel_subscription'],
+    );
+    expect(actions(parsed)).toEqual(['wait', 'chargebee.apply_coupon']);
+  });
+});

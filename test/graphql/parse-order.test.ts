@@ -97,3 +97,45 @@ describe('sentences that say where they go', () => {
     expect(actions(first)).toEqual(['calix.run_line_test', 'freshdesk.add_note', 'freshdesk.escalate_ticket']);
   });
 });
+
+describe('lists written the short way', () => {
+  it('"get approval from the department head and then from finance" is two approvals', async () => {
+    const parsed = await parseWith(
+      t,
+      'When a travel request is submitted, get approval from the department head and then from finance, then book the flight on Navan and email the itinerary to the traveller.',
+      ['navan.book_flight', 'email.send', 'slack.post'],
+    );
+    expect(actions(parsed)).toEqual(['wait', 'wait', 'navan.book_flight', 'email.send']);
+  });
+
+  it('passives with their auxiliary left out ("…, the duplicates removed, and the result uploaded …") are steps', async () => {
+    const parsed = await parseWith(
+      t,
+      "Every Friday at 5 pm, the list of VIP ticket buyers on Eventbrite this week should be exported, the duplicates removed, and the result uploaded to the sponsorship sales team's Dropbox folder.",
+      ['eventbrite.list_attendees', 'eventbrite.list_events', 'dropbox.upload_file'],
+    );
+    expect(actions(parsed)).toEqual(['eventbrite.list_attendees', 'transform', 'dropbox.upload_file']);
+    const recap = await parseWith(
+      t,
+      'Each Saturday at noon the loyalty points of inactive members should be expired in Smile.io and a recap emailed to the CRM team.',
+      ['smile.expire_points', 'smile.list_members', 'email.send'],
+    );
+    expect(actions(recap)).toEqual(['smile.expire_points', 'email.send']);
+  });
+
+  it('a passive title before a dash and a list is the list\'s heading; "roll the test fleet back" rolls back', async () => {
+    const heading = await parseWith(
+      t,
+      'the HR headcount report gets rebuilt every monday at 5am - read employees from personio, join w/ cost centers from the finance db, write it all to the People dashboard sheet',
+      ['personio.list_employees', 'postgres.query', 'records.join', 'sheets.write_range'],
+    );
+    expect(actions(heading)[0]).toBe('personio.list_employees');
+    expect(actions(heading)).not.toContain('rebuild');
+    const roll = await parseWith(t, 'If the smoke tests fail, roll the test fleet back and post in #firmware.', [
+      'mender.deploy',
+      'mender.rollback',
+      'slack.post',
+    ]);
+    expect(actions(roll)).toEqual(['mender.rollback', 'slack.post']);
+  });
+});

@@ -23,7 +23,8 @@
  * condition and on the last step of each branch, so it runs whichever branch was taken.
  */
 import type { Issue } from '../definition/schema.ts';
-import { type ActionClause, type Block, makeClause, type Segmentation } from './clauses.ts';
+import { type ActionClause, makeClause } from './action-clause.ts';
+import type { Block, Segmentation } from './clauses.ts';
 import { approvalTools, asksApproval, type CatalogEntry, impliedWords, namesEntry, systemScore } from './catalog.ts';
 import { expandClause } from './expand.ts';
 import { AMBIGUITY_MARGIN, matchClause, type MatchOutcome, readsData, STRONG } from './match.ts';

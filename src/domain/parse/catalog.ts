@@ -10,7 +10,7 @@
  */
 import lemmatizer from 'wink-lemmatizer';
 import type { AgentStatus } from '../definition/validate.ts';
-import type { ActionClause } from './clauses.ts';
+import type { ActionClause } from './action-clause.ts';
 import { contentWords, nameWords, STOPWORDS, SYNONYM, similarity, specificMatch, stem, verbBase, words } from './text.ts';
 import { SYSTEM_ALIASES } from './products.ts';
 import type { ParseContext } from './types.ts';
@@ -168,7 +168,8 @@ export function catalogVerbs(catalog: readonly CatalogEntry[]): (word: string) =
  */
 export function asksApproval(clause: ActionClause, lower = clause.text.toLowerCase()): boolean {
   if (/\bfor\s+(?:\w+\s+)?(?:approval|sign[\s-]?off)\b/.test(lower)) return true;
-  if (!/\bapprov(?:al|e|es)\b|\bsign[\s-]?off\b/.test(lower)) return false;
+  if (!/\bapprov(?:al|e|es)\b|\bsign[\s-]?off\b|\bto\s+ok(?:ay)?\b|\ba\s+nod\b|\bgo-?ahead\b|\bgreen[\s-]?light\b/.test(lower))
+    return false;
   // "legal must approve it": someone else approves, so the run waits for it.
   if (clause.verb === 'approve' && clause.verbIndex > 0) return true;
   return ['wait', 'pause', 'get', 'ask', 'request', 'require', 'have', 'need', 'seek', null].includes(clause.verb);

@@ -19,20 +19,10 @@
  * without a verb is glued back onto the previous action ("email Bob, Alice and Carol"). Negated
  * fragments ("don't email anyone") are dropped and reported.
  */
+import { type ActionClause, type IsVerb, makeClause, participleClause } from './action-clause.ts';
 import { opposite } from './conditions.ts';
 import { reorder } from './reorder.ts';
-import { isImperative, verbBase, words } from './text.ts';
-
-/** One action, as written. */
-export interface ActionClause {
-  text: string;
-  /** Lowercase words of `text`. */
-  words: string[];
-  /** The verb's base form ("pulling" → "pull"), or null when the clause has none. */
-  verb: string | null;
-  /** Position of the verb in `words` (-1 when none). */
-  verbIndex: number;
-}
+import { isImperative } from './text.ts';
 
 export type Block =
   { kind: 'action'; clause: ActionClause } | { kind: 'condition'; text: string; onTrue: Block[]; onFalse: Block[]; negated?: boolean };
@@ -43,28 +33,15 @@ export interface Segmentation {
   ignored: { text: string; reason: string }[];
 }
 
-/** Whether a word is a verb: the lexicon's, or a word of an offered tool's or agent's name. */
-export type IsVerb = (word: string) => boolean;
 /** Tells whether a verbless fragment names a tool or agent ("…, then the ReportGenerator"). */
 export type NamesTarget = (text: string) => boolean;
-
-/** Leading words that are not the verb ("please", "we want to", "automatically"). */
-const FILLERS = new Set(
-  (
-    "please we i you should must want wants need needs to automatically also just then can will let's lets go ahead and finally " +
-    "lastly next first firstly second secondly third thirdly immediately always quickly so would like i'd we'd pls plz " +
-    'kindly also afterwards then'
-  ).split(' '),
-);
-/** Words after which an unknown first word is read as a verb ("fax the contract", "geocode them"). */
-const OBJECT_STARTS = new Set(
-  'the a an all every each any it them him her me us this that these those their its our my your his some up down back out'.split(' '),
-);
 
 const AMOUNT = '(\\d+(?:\\.\\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)';
 const UNIT = 'seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?';
 /** An event that is a step of the run ending: "the upgrade finishes", "it is done". */
 const FINISHES = /^(?:the|it|that|this)\b[\w\s'-]{0,30}?\s+(?:finishes|completes|ends|is\s+(?:done|finished|complete|completed|over))$/i;
+/** "check it", "monitor them": reading what a test is about. */
+const READS_IT = /^(?:check|monitor|poll|read|watch|measure|query)\s+(?:it|them|this|that)\b/i;
 const CONDITION = /^(?:only\s+)?(?:if|in\s+case|unless|provided\s+that)\s+(.+)$/i;
 const ELSE = /^(?:otherwise|else|or\s+else|if\s+not|if\s+it\s+(?:is|does)\s*n[o']t)\b[\s,:]*(.*)$/i;
 const EVENT = /^(?:once|after|as\s+soon\s+as|when|whenever)\s+(.+)$/i;
@@ -81,48 +58,14 @@ const SPLIT =
 const FIRST_OF_ALL = 'firstofall';
 const BEFORE_PREVIOUS = 'beforeprevious';
 
-/** Finds the verb: the first word after fillers (or after an "-ly" adverb); an unknown word counts when an object follows it. */
-export function makeClause(text: string, isVerb: IsVerb = () => false): ActionClause {
-  const list = words(text);
-  let i = 0;
-  while (i < list.length && FILLERS.has(list[i] ?? '')) i++;
-  // "… before it is sent for signature via DocuSign": a passive says what is done, to the previous step's output.
-  // A subject of a few words first: "the invoices get sent by email" (passive), "Klaviyo should send
-  // the campaign" (modal), "the points should be expired in Smile.io" (both).
-  if (verbBase(list[i] ?? '') === undefined || OBJECT_STARTS.has(list[i] ?? '')) {
-    for (let at = i + 1; at <= i + 6 && at + 1 < list.length; at++) {
-      const word = list[at] ?? '';
-      const modal = /^(?:should|must|will|shall|can|needs?|has|have)$/.test(word);
-      if (!modal && !/^(?:is|are|gets|get|be|been)$/.test(word)) continue;
-      let next = at + 1;
-      while (/^(?:to|be|been|get|also|then|always|automatically|immediately)$/.test(list[next] ?? '') && next < at + 3) next++;
-      const candidate = list[next] ?? '';
-      const passive = next > at + 1 || !modal;
-      const base = passive ? (/(?:ed|en|t)$/.test(candidate) ? verbBase(candidate) : undefined) : verbBase(candidate);
-      if (base !== undefined) return { text, words: list, verb: base, verbIndex: next };
-      if (modal && isVerb(candidate)) return { text, words: list, verb: candidate, verbIndex: next };
-      break;
-    }
-  }
-  for (const at of [i, i + 1]) {
-    const word = list[at];
-    if (word === undefined) break;
-    const base = verbBase(word);
-    if (base !== undefined) return { text, words: list, verb: base, verbIndex: at };
-    if (isVerb(word)) return { text, words: list, verb: word, verbIndex: at };
-    if (/^[a-z][a-z-]+$/.test(word) && OBJECT_STARTS.has(list[at + 1] ?? '') && !OBJECT_STARTS.has(word)) {
-      return { text, words: list, verb: word, verbIndex: at };
-    }
-    if (!word.endsWith('ly')) break;
-  }
-  return { text, words: list, verb: null, verbIndex: -1 };
-}
-
 function stripConnectors(text: string): string {
   let out = text.trim();
   for (;;) {
     const next = out
-      .replace(/^(?:and|also|finally|lastly|next|first|firstly|second|secondly|third|thirdly|then|so|afterwards|plus|&|but)\b[\s,:]*/i, '')
+      .replace(
+        /^(?:and|also|finally|lastly|next|first|firstly|second|secondly|third|thirdly|then|so|afterwards|plus|&|but|either\s+way|regardless|in\s+any\s+case|in\s+both\s+cases|no\s+matter\s+what)\b[\s,:]*/i,
+        '',
+      )
       .replace(/^[\s,;:-]+/, '')
       .trim();
     if (next === out) return out.replace(/[\s,;:.!?]+$/, '').trim();
@@ -135,7 +78,9 @@ function splitOnAndVerb(text: string, isVerb: IsVerb): string[] {
   const out: string[] = [];
   let rest = text;
   for (;;) {
-    const match = [...rest.matchAll(/\s+(?:and|&)\s+(?:also\s+)?([A-Za-z'-]+)/gi)].find((m) => startsAction(m[1] ?? '', isVerb));
+    const match = [...rest.matchAll(/\s+(?:and|&)\s+(?:also\s+)?([A-Za-z'-]+)/gi)].find(
+      (m) => startsAction(m[1] ?? '', isVerb) || participleClause(rest.slice((m.index ?? 0) + m[0].length - (m[1] ?? '').length)),
+    );
     if (match === undefined) break;
     out.push(rest.slice(0, match.index));
     rest = rest.slice(match.index + match[0].length - (match[1] ?? '').length);
@@ -203,9 +148,12 @@ export function segment(text: string, namesTarget: NamesTarget = () => false, is
 
 /** "New vendor onboarding: create the vendor …" → "create the vendor …": a verbless title before a colon says nothing to do. */
 function dropHeading(sentence: string, isVerb: IsVerb): string {
-  const match = /^([^:]{1,60}):\s+(.+)$/.exec(sentence);
+  const match = /^([^:]{1,60}):\s+(.+)$/.exec(sentence) ?? /^([^:]{1,80}?)\s[-–—]\s+(.+,.+)$/.exec(sentence);
   if (match === null) return sentence;
-  return makeClause(match[1] ?? '', isVerb).verb === null ? (match[2] ?? '') : sentence;
+  const title = makeClause(match[1] ?? '', isVerb);
+  // "the HR headcount report gets rebuilt - read …, join …, write …": a passive title over a list says what the list does.
+  const passiveTitle = title.verbIndex > 0 && /(?:ed|en|t)$/.test(title.words[title.verbIndex] ?? '') && /,/.test(match[2] ?? '');
+  return title.verb === null || passiveTitle ? (match[2] ?? '') : sentence;
 }
 
 /** The last condition with no "otherwise" branch yet, at the end of `blocks`. */
@@ -253,7 +201,12 @@ class SentenceReader {
         let j = i + 1;
         // "if it drops below 30000 send me a message": the action follows the test without a comma.
         const ends = (k: number): boolean => ELSE.test(pieces[k] ?? '') || this.nextTest(test, pieces[k] ?? '') !== null;
-        const inline = j >= pieces.length || ends(j) ? splitAtImperative(test, this.isVerb) : null;
+        const split = splitAtImperative(test, this.isVerb);
+        // "if it's above 7 mm/s stop the conveyor and text the lead": a verb and its object inside the test start the branch.
+        const inline =
+          j >= pieces.length || ends(j) || (split !== null && /^\S+\s+(?:the|a|an|it|them|all|our|their|its)\b/i.test(split[1]))
+            ? split
+            : null;
         if (inline !== null) [test, branch[0]] = inline;
         while (j < pieces.length && !ends(j)) branch.push(pieces[j++] ?? '');
         const next = j < pieces.length ? this.nextTest(test, pieces[j] ?? '') : null;
@@ -262,6 +215,10 @@ class SentenceReader {
           out.push({ kind: 'condition', text: test.trim(), onTrue: this.walk(branch), onFalse: [], ...(negated ? { negated } : {}) });
           out.push(...this.walk(pieces.slice(j)));
           return out;
+        }
+        // "reopen it and assign it back, unless the reply is just a thank-you": a test closing the sentence gates what came before.
+        if (branch.length === 0 && next === null && j >= pieces.length && out.length > 0 && out.every((b) => b.kind === 'action')) {
+          return [{ kind: 'condition', text: test.trim(), onTrue: out, onFalse: [], ...(negated ? { negated } : {}) }];
         }
         let onFalse: Block[];
         let after: Block[] = [];
@@ -337,6 +294,12 @@ class SentenceReader {
       const [, amount, unit, action, action2, amount2, unit2] = later;
       return [this.action(`wait ${amount ?? amount2} ${unit ?? unit2}`), ...this.actionPiece(action ?? action2 ?? '', before)];
     }
+    // "…, but translate it to English first if it's not in English": before the previous action, with its test.
+    const firstIf = /^(?:but\s+)?(.+?)\s+first(\s+(?:if|unless)\s+.+)$/i.exec(piece);
+    if (firstIf && before.length > 0) {
+      before.splice(before.length - 1, 0, ...this.actionPiece(`${firstIf[1] ?? ''}${firstIf[2] ?? ''}`, []));
+      return [];
+    }
     // "roll back if they fail": the condition gates this action only.
     const trailing = /^(.+?)\s+(?:but\s+)?(?:only\s+)?(if|unless|in\s+case)\s+(.+)$/i.exec(piece);
     if (trailing && makeClause(trailing[1] ?? '', this.isVerb).verb !== null) {
@@ -373,6 +336,11 @@ class SentenceReader {
       before.splice(before.length - 1, 0, this.action(first[1] ?? ''));
       return [];
     }
+    // "ping #grid-ops if the SoC goes under 15% - check it via the victron api": the reading the test is about comes first.
+    if (previous?.kind === 'condition' && READS_IT.test(piece)) {
+      before.splice(before.length - 1, 0, this.action(piece));
+      return [];
+    }
     // "…, using the KBSearch agent to find it" / "…, written by the CopyWriter agent": that agent's step comes first.
     const instrument =
       /^(?:using|with|via)\s+(.+?)(?:\s+to\s+(.+))?$|^(?:written|drafted|generated|produced|prepared|created|composed)\s+by\s+(.+)$/i.exec(
@@ -386,6 +354,10 @@ class SentenceReader {
     }
     const clause = makeClause(piece, this.isVerb);
     const last = before[before.length - 1];
+    // "get approval from the department head and then from finance": the same action again, from someone else.
+    const gapped = /^(from|to|with|by|via)\s+/i.exec(piece);
+    const shared = gapped && last?.kind === 'action' ? new RegExp(`^(.+?)\\s+${gapped[1] ?? ''}\\s+`, 'i').exec(last.clause.text) : null;
+    if (clause.verb === null && shared) return [this.action(`${shared[1] ?? ''} ${piece}`)];
     if (clause.verb === null && last?.kind === 'action' && last.clause.verb !== null && !this.namesTarget(piece)) {
       before[before.length - 1] = this.action(`${last.clause.text}, ${piece}`);
       return [];

@@ -18,7 +18,7 @@
  * a pronoun object, "from X" says how, not what: "send it from Zendesk" is one Zendesk step.
  */
 import { type CatalogEntry, namesEntry } from './catalog.ts';
-import type { ActionClause } from './clauses.ts';
+import type { ActionClause } from './action-clause.ts';
 import { type MatchContext, matchClause, type MatchOutcome, matchPhrase, readsData, sameDirection } from './match.ts';
 import { conceptsOf, contentWords, PREPOSITIONS, stem, STOPWORDS, WEAK_WORDS } from './text.ts';
 import { PRODUCTS } from './products.ts';

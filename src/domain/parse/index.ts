@@ -5,7 +5,8 @@
  */
 export { buildCatalog } from './catalog.ts';
 export { ACCEPT, AMBIGUITY_MARGIN, matchClause, scoreClause, STRONG } from './match.ts';
-export { type ActionClause, type Block, segment } from './clauses.ts';
+export type { ActionClause } from './action-clause.ts';
+export { type Block, segment } from './clauses.ts';
 export { type ConditionReading, readCondition } from './conditions.ts';
 export { createDeterministicParser, parseDeterministic } from './deterministic.ts';
 export { checkCandidate, confidenceOf, type ConfidenceInputs, QUALITY, toNodes } from './finish.ts';

@@ -29,7 +29,7 @@
  * still wins, ties going to live agents, then tools in the caller's order, then agents by name.
  */
 import { bestSimilarity, type CatalogEntry, impliedWords, namesEntry, systemScore } from './catalog.ts';
-import type { ActionClause } from './clauses.ts';
+import type { ActionClause } from './action-clause.ts';
 import {
   conceptsOf,
   contentWords,

@@ -1,5 +1,6 @@
 /** How a parsed workflow is named and described: its schedule's frequency, the nouns of its actions, its clauses in words. */
-import type { ActionClause, Block, Segmentation } from './clauses.ts';
+import type { ActionClause } from './action-clause.ts';
+import type { Block, Segmentation } from './clauses.ts';
 import type { ParsedSchedule } from './schedule.ts';
 import { capitalize, PREPOSITIONS, stem, STOPWORDS, WEAK_WORDS } from './text.ts';
 

@@ -9,6 +9,12 @@ import { verbBase, words } from './text.ts';
  */
 export function reorder(sentence: string, blocks: Block[], read: (text: string) => Block[]): boolean {
   const actions = blocks.flatMap((b, i) => (b.kind === 'action' ? [i] : []));
+  // "If the freezer reads warmer than -15°C, text the manager; check it every 10 minutes.": the reading comes first.
+  const last = blocks.at(-1);
+  if (last?.kind === 'condition' && /^(?:check|monitor|poll|read|watch|measure|query)\s+(?:it|them|this|that)\b/i.test(sentence)) {
+    blocks.splice(blocks.length - 1, 0, ...read(sentence));
+    return true;
+  }
   if (actions.length === 0) return false;
   const front = /^(.+?),?\s+before\s+(?:you\s+start|we\s+start|starting|beginning|anything\s+else|everything\s+else|all\s+else)$/i.exec(
     sentence,

@@ -1,6 +1,6 @@
 /** What a step takes from its clause: a delay's duration, the head noun, the inputs written out, and negated tests. */
 import type { ConditionReading } from './conditions.ts';
-import type { ActionClause } from './clauses.ts';
+import type { ActionClause } from './action-clause.ts';
 import { conceptsOf, contentWords, PREPOSITIONS } from './text.ts';
 
 export const FETCH_VERBS = new Set([

@@ -208,6 +208,8 @@ const IDIOMS: readonly [RegExp, string][] = [
     'post',
   ],
   [/\b(?:drop|throw|put)\b(?=[^.;,]*\b(?:in|into|to)\s+(?:the\s+)?#)/gi, 'post'],
+  // "roll the test fleet back": the phrasal verb with its object inside.
+  [/\broll\s+(?=(?:the|it|them|this|that|our|all)\b(?:\s+[\w'-]+){0,3}\s+back\b)/gi, 'rollback '],
   // "A Slack message should go to the account owner": it is sent.
   [/\b(?<=(?:should|must|will|shall|needs?\s+to|has\s+to|have\s+to)\s+)go\b(?=\s+(?:out\s+)?to\b)/gi, 'send'],
 ];

@@ -13,7 +13,7 @@
  * `date_of_birth`): a draft to check against the data, like every parsed workflow.
  */
 import lemmatizer from 'wink-lemmatizer';
-import type { ActionClause } from './clauses.ts';
+import type { ActionClause } from './action-clause.ts';
 import { readCondition } from './conditions.ts';
 import { slug } from './text.ts';
 
@@ -146,8 +146,13 @@ function objectText(clause: ActionClause): string {
   const lower = clause.text.toLowerCase();
   const verb = clause.words[clause.verbIndex] ?? '';
   const at = verb === '' ? -1 : lower.search(new RegExp(`\\b${verb.replace(/[^a-z0-9]/g, '.')}\\b`));
-  const rest = at < 0 ? clause.words.slice(clause.verbIndex + 1).join(' ') : lower.slice(at + verb.length);
-  return rest.replace(/[$€£]/g, '').replace(/\s+/g, ' ').trim();
+  const after = at < 0 ? clause.words.slice(clause.verbIndex + 1).join(' ') : lower.slice(at + verb.length);
+  // "the duplicates removed", "the names should be stripped": in a passive the object comes first.
+  const subject =
+    clause.verbIndex > 0 && /(?:ed|en)$/.test(verb)
+      ? lower.slice(0, Math.max(0, at)).replace(/\b(?:should|must|will|can|be|been|is|are|get|gets|to|also)\b/g, ' ')
+      : '';
+  return `${subject} ${after}`.replace(/[$€£]/g, '').replace(/\s+/g, ' ').trim();
 }
 
 /** A JSONata field reference, quoted so any name is safe: `date_of_birth`. */
