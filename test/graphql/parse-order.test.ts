@@ -45,6 +45,32 @@ describe('the event named as the object', () => {
   });
 });
 
+describe('what the event brings is not read again', () => {
+  it('"When a change order is approved in Procore, … email the subcontractor the signed change order" reads no change order', async () => {
+    const parsed = await parseWith(
+      t,
+      'When a change order is approved in Procore, update the budget line in Sage Intacct, and 24 hours later email the subcontractor the signed change order.',
+      ['procore.get_change_order', 'intacct.update_budget', 'email.send'],
+    );
+    expect(actions(parsed)).toEqual(['intacct.update_budget', 'delay', 'email.send']);
+  });
+
+  it('"Each time Dexcom sends a new reading, check it: if …" has no read step; a run\'s job log is still read', async () => {
+    const reading = await parseWith(
+      t,
+      "Each time Dexcom sends a new glucose reading for an enrolled patient, check it: if it's over 250 mg/dL, message the care team in Microsoft Teams.",
+      ['dexcom.get_readings', 'teams.post_message', 'salesforce.create_task'],
+    );
+    expect(actions(reading)).toEqual(['teams.post_message']);
+    const log = await parseWith(t, "When a GitHub Actions run fails on main, post the failing job's log to #ci and create a Jira ticket.", [
+      'github.get_job_log',
+      'slack.post',
+      'jira.create_issue',
+    ]);
+    expect(actions(log)).toEqual(['github.get_job_log', 'slack.post', 'jira.create_issue']);
+  });
+});
+
 describe('pauses', () => {
   it('"tweet the link an hour later", "and 24 hours later email …" and "wait 2 hours then …" after an event are delays', async () => {
     const later = await parseWith(t, 'Publish the episode on Transistor and tweet the link an hour later.', [

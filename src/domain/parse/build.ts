@@ -34,7 +34,7 @@ import { describe, workflowDescription, workflowName } from './naming.ts';
 import { clauseParameters, durationMs, FETCH_VERBS, headNoun, negate } from './step-parts.ts';
 import { QUALITY } from './finish.ts';
 import type { ParsedSchedule } from './schedule.ts';
-import { capitalize, similarity, slug, stem } from './text.ts';
+import { capitalize, contentWords, similarity, slug, stem, WEAK_WORDS, words } from './text.ts';
 import { draftTransform, RESHAPING_VERBS, reshapesData } from './transform.ts';
 import type { StepMatch } from './types.ts';
 
@@ -80,6 +80,7 @@ export function buildDefinition(
   catalog: readonly CatalogEntry[],
   schedule: ParsedSchedule | null,
   startSystem: string | null = null,
+  trigger: string | null = null,
 ): Built {
   const steps: Record<string, unknown>[] = [];
   const matches: StepMatch[] = [];
@@ -177,6 +178,20 @@ export function buildDefinition(
     };
   };
 
+  /** Whether a read matched only through the trigger's system (it does not name it): the event already carries what it reads. */
+  const broughtByTrigger = (text: string, match: MatchOutcome): boolean => {
+    const entry = match.best?.entry;
+    if (startSystem === null || entry === undefined || entry.system !== startSystem) return false;
+    if (entry.opVerb !== null && !readsData(entry.opVerb)) return false;
+    const said = [...words(text), ...impliedWords(text)];
+    if (namesEntry(text, entry) || systemScore(said, entry) >= 1) return false;
+    // The same thing as the event's ("the signed change order" after "a change order is approved"), or a pronoun for it;
+    // "the failing job's log" after "a run fails" is something else, read from the same system.
+    const objects = contentWords(words(text).slice(1)).filter((w) => !WEAK_WORDS.has(stem(w)) && !(/(?:ing|ed)$/.test(w) && w.length > 5));
+    const event = new Set(words(trigger ?? '').map(stem));
+    return objects.length === 0 || objects.some((w) => event.has(stem(w)));
+  };
+
   /** "dedupe it by SKU" with no tool for it: a JSONata transform of the data so far (transform.ts). */
   const transformStep = (clause: ActionClause, base: Record<string, unknown>, dataFrom: string | undefined): Planned => {
     const draft = draftTransform(clause);
@@ -232,7 +247,19 @@ export function buildDefinition(
       return out;
     }
     const expansion = expandClause(clause, catalog, { previousSystem });
-    for (const sub of expansion.before) add(actionStep(makeClause(sub.text), deps, data, sub.match));
+    for (const sub of expansion.before) {
+      // "When a change order is approved in Procore, … email the subcontractor the signed change order": the event brought it.
+      if (broughtByTrigger(sub.text, sub.match)) notes.push(`"${sub.text}": the trigger's event brings it, so it is not read again`);
+      else add(actionStep(makeClause(sub.text), deps, data, sub.match));
+    }
+    // "Each time Dexcom sends a new reading, check it: if …": looking at what the event brought is no step.
+    if (
+      expansion.main !== null &&
+      /^(?:check|look\s+at|inspect|examine)\s+(?:it|them)$/i.test(clause.text) &&
+      broughtByTrigger(clause.text, expansion.main)
+    ) {
+      return out;
+    }
     if (expansion.main !== null) {
       add(actionStep(expansion.mainText === undefined ? clause : makeClause(expansion.mainText), deps, data, expansion.main));
       // "dedupe the contacts in HubSpot by email" with only a HubSpot read: read them, then reshape them.

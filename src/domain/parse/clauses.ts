@@ -52,7 +52,7 @@ const NEGATED = /^(?:don't|do not|dont|never|no need to|not|without|skip|avoid)\
 const NOTHING = /^(?:do\s+nothing|nothing|ignore\s+it|carry\s+on|continue)$/i;
 /** Separators between actions; "if", "otherwise", "once"… also start a piece of their own. */
 const SPLIT =
-  /\s*[,;]?\s*\b(?:and\s+then|and\s+after\s+that|after\s+that|afterwards|afterward|and\s+finally|and\s+lastly|then|before)\b\s*,?\s*|\s*,(?!\d)\s*(?:and\s+)?|\s*;\s*|\s+(?:-|–|—|->|→|=>)\s+|\s+(?:and|but|then)\s+(?=(?:if|unless|once)\b)|\s+(?:and\s+|but\s+)?(?=(?:otherwise|else|or\s+else)\b)/i;
+  /\s*[,;]?\s*\b(?:and\s+then|and\s+after\s+that|after\s+that|afterwards|afterward|and\s+finally|and\s+lastly|then|before)\b\s*,?\s*|\s*,(?!\d)\s*(?:and\s+)?|\s*;\s*|\s+(?:-|–|—|->|→|=>)\s+|\s+(?:and|but|then)\s+(?=(?:if|unless|once)\b)|\s*:\s*(?=(?:if|unless|when)\b)|\s+(?:and\s+|but\s+)?(?=(?:otherwise|else|or\s+else)\b)/i;
 
 /** Marks for "… before anything else" (to the front) and "… before that" (before the previous action). */
 const FIRST_OF_ALL = 'firstofall';

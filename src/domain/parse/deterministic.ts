@@ -34,7 +34,7 @@ export function parseDeterministic(instruction: string, context: ParseContext = 
   // "When an expense report is submitted in Expensify, fetch its details": the trigger's system is the context of the first step.
   const triggerWords = found.trigger === null ? [] : [...words(found.trigger), ...impliedWords(found.trigger)];
   const triggerSystem = catalog.find((entry) => systemScore(triggerWords, entry) >= 1)?.system ?? null;
-  const built = buildDefinition(seg, catalog, extraction.schedule, triggerSystem);
+  const built = buildDefinition(seg, catalog, extraction.schedule, triggerSystem, found.trigger);
   const checked = checkCandidate(built.candidate, context, [...extraction.issues, ...built.issues]);
   const confidence = confidenceOf({
     qualities: built.qualities,
