@@ -25,11 +25,10 @@
 import type { Issue } from '../definition/schema.ts';
 import { type ActionClause, makeClause } from './action-clause.ts';
 import type { Block, Segmentation } from './clauses.ts';
-import { approvalTools, asksApproval, type CatalogEntry, impliedWords, namesEntry, systemScore } from './catalog.ts';
+import { approvalTools, asksApproval, type CatalogEntry, impliedWords, namesAnySystem, namesEntry, systemScore } from './catalog.ts';
 import { expandClause } from './expand.ts';
 import { AMBIGUITY_MARGIN, matchClause, type MatchOutcome, readsData, STRONG } from './match.ts';
-import { PRODUCTS } from './products.ts';
-import { readCondition } from './conditions.ts';
+import { completeTest, readCondition } from './conditions.ts';
 import { describe, workflowDescription, workflowName } from './naming.ts';
 import { clauseParameters, durationMs, FETCH_VERBS, headNoun, negate } from './step-parts.ts';
 import { QUALITY } from './finish.ts';
@@ -49,16 +48,6 @@ export interface Built {
   ignored: number;
   name: string;
   description: string;
-}
-
-const PRODUCT_SET: ReadonlySet<string> = new Set(PRODUCTS);
-
-/** "if less than 3 days" after "if it expires in less than 14 days": the subject is the previous test's. */
-function completeTest(previous: string, test: string): string {
-  const comparison = /^(?:less|more|fewer|greater|over|under|above|below|at\s+least|at\s+most)\b/i;
-  if (!comparison.test(test)) return test;
-  const at = previous.search(/\b(?:less|more|fewer|greater|over|under|above|below|at\s+least|at\s+most)\b/i);
-  return at > 0 ? `${previous.slice(0, at)}${test}` : test;
 }
 
 /** Whether an entry only reads (`hubspot.list_contacts`), so it cannot be what a reshaping verb asks. */
@@ -147,7 +136,7 @@ export function buildDefinition(
       ...(dataFrom === undefined ? {} : { input: `\${${dataFrom}.output}` }),
       ...clauseParameters(clause),
     };
-    if (best === null && reshapesData(clause) && !namesSystem(clause)) return transformStep(clause, base, dataFrom);
+    if (best === null && reshapesData(clause) && !namesAnySystem(clause, catalog)) return transformStep(clause, base, dataFrom);
     if (best === null) {
       const head = headNoun(clause);
       const agent = slug(
@@ -208,14 +197,6 @@ export function buildDefinition(
       match: { stepId: id, text: clause.text, kind: 'builtin', target: null, score: 0, ambiguousWith: [] },
       quality: draft.drafted ? QUALITY.strong : QUALITY.weak,
     };
-  };
-
-  /** Whether a clause names a system, offered or not: then it asks for that system, not for a transform. */
-  const namesSystem = (clause: ActionClause): boolean => {
-    const said = [...clause.words, ...impliedWords(clause.text)];
-    // "… with CloudConvert": a product the parser does not know, named as the means.
-    if (/\b(?:with|via|using|through)\s+(?:the\s+)?[A-Z][A-Za-z0-9]+/.test(clause.text)) return true;
-    return said.some((w) => PRODUCT_SET.has(w)) || catalog.some((entry) => systemScore(said, entry) >= 1 || namesEntry(clause.text, entry));
   };
 
   /** The steps of one clause in order: what its phrases add before it (sources, producers), itself, then its destinations. */

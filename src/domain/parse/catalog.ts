@@ -12,7 +12,7 @@ import lemmatizer from 'wink-lemmatizer';
 import type { AgentStatus } from '../definition/validate.ts';
 import type { ActionClause } from './action-clause.ts';
 import { contentWords, nameWords, STOPWORDS, SYNONYM, similarity, specificMatch, stem, verbBase, words } from './text.ts';
-import { SYSTEM_ALIASES } from './products.ts';
+import { PRODUCTS, SYSTEM_ALIASES } from './products.ts';
 import type { ParseContext } from './types.ts';
 
 export interface CatalogEntry {
@@ -193,4 +193,13 @@ export function approvalTools(clause: ActionClause, catalog: readonly CatalogEnt
         entry.system === previousSystem ||
         (clause.verb !== null && entry.opVerb !== null && stem(clause.verb) === stem(entry.opVerb))),
   );
+}
+
+const PRODUCT_SET: ReadonlySet<string> = new Set(PRODUCTS);
+
+/** Whether a clause names a system, offered or not ("… with CloudConvert"): then it asks for that system, not for a built-in. */
+export function namesAnySystem(clause: ActionClause, catalog: readonly CatalogEntry[]): boolean {
+  const said = [...clause.words, ...impliedWords(clause.text)];
+  if (/\b(?:with|via|using|through)\s+(?:the\s+)?[A-Z][A-Za-z0-9]+/.test(clause.text)) return true;
+  return said.some((w) => PRODUCT_SET.has(w)) || catalog.some((entry) => systemScore(said, entry) >= 1 || namesEntry(clause.text, entry));
 }

@@ -145,3 +145,11 @@ export function opposite(a: string, b: string): boolean {
   const bad = (t: string): boolean => BAD.test(t) && !(GOOD.test(t) && !/\b(?:not|n't|never)\b|n't\b/i.test(t));
   return (good(a) && bad(b)) || (bad(a) && good(b));
 }
+
+/** "if less than 3 days" after "if it expires in less than 14 days": the subject is the previous test's. */
+export function completeTest(previous: string, test: string): string {
+  const comparison = /^(?:less|more|fewer|greater|over|under|above|below|at\s+least|at\s+most)\b/i;
+  if (!comparison.test(test)) return test;
+  const at = previous.search(/\b(?:less|more|fewer|greater|over|under|above|below|at\s+least|at\s+most)\b/i);
+  return at > 0 ? `${previous.slice(0, at)}${test}` : test;
+}
