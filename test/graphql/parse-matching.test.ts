@@ -44,3 +44,26 @@ describe('tool matching on everyday words', () => {
     expect(actions(parsed)).toEqual(['docker.build_image', 'ecr.push_image', 'argocd.sync_app']);
   });
 });
+
+describe('what cannot be done is reported invalid', () => {
+  it('a destination product that is not offered ("over to Brevo") leaves the step unmatched', async () => {
+    const parsed = await parseWith(t, 'Move all our contacts from Mailchimp over to Brevo.', [
+      'mailchimp.list_members',
+      'mailchimp.archive_member',
+      'sendgrid.add_contact',
+    ]);
+    expect(parsed.valid).toBe(false);
+    expect(actions(parsed)).not.toContain('sendgrid.add_contact');
+  });
+
+  it('"When the Terraform plan shows changes to production." is an event with nothing to do', async () => {
+    const parsed = await parseWith(t, 'When the Terraform plan shows changes to production.', [
+      'terraform.plan',
+      'terraform.apply',
+      'slack.post',
+    ]);
+    expect(parsed.trigger).toBe('the Terraform plan shows changes to production');
+    expect(actions(parsed)).toEqual([]);
+    expect(parsed.valid).toBe(false);
+  });
+});

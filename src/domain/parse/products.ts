@@ -14,7 +14,19 @@ export const PRODUCTS: readonly string[] = (
   'postgres postgresql mysql mongodb redis elasticsearch algolia airtable typeform shopify woocommerce magento looker tableau ' +
   'metabase mixpanel amplitude segment docusign pandadoc hellosign dropbox sharepoint onedrive trustpilot coupa expensify openai ' +
   'whisper clearbit linkedin twitter facebook instagram youtube zoom calendly harvest greenhouse lever marketo outreach salesloft ' +
-  'gong webflow wordpress contentful figma miro airflow dbt fivetran kafka rabbitmq cloudflare fastly'
+  'gong webflow wordpress contentful figma miro airflow dbt fivetran kafka rabbitmq cloudflare fastly ' +
+  // More that users name as a destination or source; a step naming one of them, unoffered, is left unmatched.
+  'brevo sendinblue activecampaign convertkit drip iterable customerio braze onesignal postmark mailgun mandrill ' +
+  'attio close copper freshsales insightly keap monday basecamp wrike smartsheet coda quip box egnyte wetransfer ' +
+  'bamboo adp paychex personio deel remote hibob lattice cultureamp leapsome ' +
+  'chargebee recurly paddle chargify adyen square wise revolut brex ramp billcom gocardless ' +
+  'bitbucket teamcity buildkite travis argocd spinnaker octopus render railway flyio digitalocean linode ' +
+  'newrelic honeycomb splunk sumologic loggly papertrail logdna bugsnag rollbar raygun statuspage ' +
+  'clickhouse databricks dremio firebolt singlestore cockroachdb planetscale supabase firebase dynamodb cassandra couchbase ' +
+  'hotjar fullstory heap pendo posthog plausible matomo ' +
+  'gorgias kustomer gladly frontapp front helpdesk livechat drift crisp tawk zoho ' +
+  'calendly acuity doodle eventbrite hopin luma ' +
+  'canva loom vimeo wistia transistor buzzsprout spotify soundcloud'
 ).split(' ');
 
 /**

@@ -13,6 +13,9 @@
  * clauses.ts turns into a `wait` step. A leading "if" is always a condition.
  */
 
+import lemmatizer from 'wink-lemmatizer';
+import { verbBase } from './text.ts';
+
 /** What {@link extractTrigger} found. */
 export interface TriggerExtraction {
   /** The event phrase ("a new lead arrives"), or null. */
@@ -74,9 +77,18 @@ export type ImperativeAt = (words: readonly string[], index: number) => boolean;
 function splitAtImperative(text: string, isImperativeAt: ImperativeAt): [string, string] | null {
   const words = text.split(/\s+/);
   for (let k = 2; k < words.length; k++) {
+    // "the Terraform plan shows changes": the event has its own verb before the action starts, so "plan" is no imperative.
+    if (!words.slice(0, k).some(isVerbForm)) continue;
     if (isImperativeAt(words, k)) return [words.slice(0, k).join(' '), words.slice(k).join(' ')];
   }
   return null;
+}
+
+/** "arrives", "is", "submitted", "pushes": a word that can be the event's verb. */
+function isVerbForm(word: string): boolean {
+  const w = word.toLowerCase().replace(/[^a-z'-]/g, '');
+  if (/^(?:is|are|was|were|has|have|gets|goes|comes|hits|fails|ends|lands)$/.test(w)) return true;
+  return /(?:s|ed)$/.test(w) && w.length > 3 && (lemmatizer.verb(w) !== w || verbBase(w) !== undefined);
 }
 
 /** The event, the rest; split at the first comma or colon, else before the first imperative. */
