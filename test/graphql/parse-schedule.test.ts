@@ -122,6 +122,14 @@ describe('parseWorkflow: schedule phrases', () => {
     expect(product.issues).toEqual([]);
   });
 
+  it('day names typed with spaces alone ("every mon wed fri 7am") are one weekly cron', async () => {
+    expect(await reading('every mon wed fri 7am post the shift roster to #floor-staff')).toEqual({
+      cron: '0 7 * * 1,3,5',
+      steps: ['slack.post_message'],
+      valid: true,
+    });
+  });
+
   it('the 1st and 15th of the month is one cron with both days', async () => {
     expect(await reading('On the 1st and the 15th of each month at 6, email the invoices to accounting.')).toEqual({
       cron: '0 6 1,15 * *',

@@ -211,7 +211,8 @@ function readDaysOfWeek(scan: ScheduleScan, weekly: boolean): number[] | null {
   });
 
   let singular: RegExpExecArray | null = null;
-  scanAll(scan, new RegExp(`\\b(?:(every|each|on)\\s+)?(${ANY_DAY}(?:${LIST_SEP}${ANY_DAY})*)\\b`), (m) => {
+  // "every mon wed fri 7am": typed in a hurry, day names are listed with spaces alone.
+  scanAll(scan, new RegExp(`\\b(?:(every|each|on)\\s+)?(${ANY_DAY}(?:(?:${LIST_SEP}|\\s+)${ANY_DAY}\\b)*)\\b`), (m) => {
     const [, prefix, list = ''] = m;
     const names = list.match(new RegExp(ANY_DAY, 'gi')) ?? [];
     // Bare abbreviations ("sat", "wed") are common words; only trust them after every/each/on.
