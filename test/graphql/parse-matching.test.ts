@@ -45,6 +45,17 @@ describe('tool matching on everyday words', () => {
   });
 });
 
+describe('idioms', () => {
+  it('"drop the table into the Notion page" puts it there (a system spelled short: gam for Google Ad Manager)', async () => {
+    const parsed = await parseWith(
+      t,
+      "Every Monday morning, pull last week's ad revenue per advertiser from Google Ad Manager and drop the table into the sales team's Notion page.",
+      ['gam.run_report', 'gam.list_orders', 'notion.create_page'],
+    );
+    expect(actions(parsed)).toEqual(['gam.run_report', 'notion.create_page']);
+  });
+});
+
 describe('what cannot be done is reported invalid', () => {
   it('a destination product that is not offered ("over to Brevo") leaves the step unmatched', async () => {
     const parsed = await parseWith(t, 'Move all our contacts from Mailchimp over to Brevo.', [

@@ -124,6 +124,26 @@ describe('sentences that say where they go', () => {
   });
 });
 
+describe('phrases that are not steps of their own', () => {
+  it('"After exporting the gradebook from Canvas, …" is the first step, not an event', async () => {
+    const parsed = await parseWith(t, 'After exporting the gradebook from Canvas, import the file into Skyward.', [
+      'canvas.export_gradebook',
+      'skyward.import_grades',
+    ]);
+    expect(parsed.trigger).toBeNull();
+    expect(actions(parsed)).toEqual(['canvas.export_gradebook', 'skyward.import_grades']);
+  });
+
+  it('", assigned to the contract owner" describes the task before it', async () => {
+    const parsed = await parseWith(
+      t,
+      'Pull the contracts expiring in the next 90 days from Ironclad and create a renewal task in Asana for each one, assigned to the contract owner.',
+      ['ironclad.search_contracts', 'asana.create_task', 'asana.complete_task'],
+    );
+    expect(actions(parsed)).toEqual(['ironclad.search_contracts', 'asana.create_task']);
+  });
+});
+
 describe('lists written the short way', () => {
   it('"get approval from the department head and then from finance" is two approvals', async () => {
     const parsed = await parseWith(

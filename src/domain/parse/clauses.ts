@@ -354,6 +354,11 @@ class SentenceReader {
     }
     const clause = makeClause(piece, this.isVerb);
     const last = before[before.length - 1];
+    // "create a renewal task for each one, assigned to the contract owner": a participle describes the step before.
+    if (last?.kind === 'action' && /^[a-z]+ed\s+(?:to|by|for|with|as)\b/i.test(piece) && !this.namesTarget(piece)) {
+      before[before.length - 1] = this.action(`${last.clause.text}, ${piece}`);
+      return [];
+    }
     // "get approval from the department head and then from finance": the same action again, from someone else.
     const gapped = /^(from|to|with|by|via)\s+/i.exec(piece);
     const shared = gapped && last?.kind === 'action' ? new RegExp(`^(.+?)\\s+${gapped[1] ?? ''}\\s+`, 'i').exec(last.clause.text) : null;

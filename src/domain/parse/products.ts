@@ -51,4 +51,5 @@ export const SYSTEM_ALIASES: Readonly<Record<string, readonly string[]>> = {
   argocd: ['argo'],
   o365: ['office365', 'outlook'],
   bq: ['bigquery'],
+  gam: ['googleadmanager', 'admanager'],
 };

@@ -208,6 +208,8 @@ const IDIOMS: readonly [RegExp, string][] = [
     'post',
   ],
   [/\b(?:drop|throw|put)\b(?=[^.;,]*\b(?:in|into|to)\s+(?:the\s+)?#)/gi, 'post'],
+  // "drop the table into the Notion page": it is put there, not deleted.
+  [/\b(?:drop|throw)\b(?=[^.;,]*\b(?:into|onto)\b)/gi, 'put'],
   // "roll the test fleet back": the phrasal verb with its object inside.
   [/\broll\s+(?=(?:the|it|them|this|that|our|all)\b(?:\s+[\w'-]+){0,3}\s+back\b)/gi, 'rollback '],
   // "A Slack message should go to the account owner": it is sent.

@@ -113,6 +113,12 @@ function tidy(event: string): string {
 export function extractTrigger(text: string, isImperativeAt: ImperativeAt, options: { scheduled?: boolean } = {}): TriggerExtraction {
   const trimmed = text.trim();
   const leading = LEADING.exec(trimmed);
+  // "After exporting the gradebook from Canvas, convert …": a gerund is the run's own first step, not an event.
+  const gerund = /^(?:after|once|upon)\s+([a-z]+ing)\s+(.+)$/is.exec(trimmed);
+  if (gerund) {
+    const base = verbBase(gerund[1] ?? '');
+    if (base !== undefined) return { trigger: null, text: `${base} ${gerund[2] ?? ''}`.replace(/,\s*/, ', then ') };
+  }
   if (leading) {
     const split = eventAndRest(leading[1] ?? '', isImperativeAt);
     // "When a big deal closes." names an event and nothing to do: the trigger, and no steps.
