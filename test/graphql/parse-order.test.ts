@@ -87,6 +87,20 @@ describe('pauses', () => {
     expect(actions(guest)).toEqual(['delay', 'sendgrid.send_email']);
   });
 
+  it('"…, but only after Legal signs off" waits before the action; "wait a minute and try again" repeats the last action', async () => {
+    const signoff = await parseWith(t, 'Publish the draft to WordPress, but only after Legal signs off.', [
+      'wordpress.publish_post',
+      'wordpress.create_draft',
+    ]);
+    expect(actions(signoff)).toEqual(['wait', 'wordpress.publish_post']);
+    const retry = await parseWith(
+      t,
+      "Every 2 minutes hit https://status.example.com/health; if it doesn't return 200, wait a minute and try again, and if it still fails call the on-call phone through Twilio.",
+      ['twilio.make_call', 'twilio.send_sms'],
+    );
+    expect(actions(retry)).toEqual(['http', 'delay', 'http', 'twilio.make_call']);
+  });
+
   it('"Three days after a ticket is solved, …" starts at the event and waits three days', async () => {
     const parsed = await parseWith(t, 'Three days after a ticket is solved, send the customer a CSAT survey with Delighted.', [
       'delighted.send_survey',
@@ -121,6 +135,26 @@ describe('sentences that say where they go', () => {
       ['freshdesk.escalate_ticket', 'freshdesk.add_note', 'calix.run_line_test'],
     );
     expect(actions(first)).toEqual(['calix.run_line_test', 'freshdesk.add_note', 'freshdesk.escalate_ticket']);
+  });
+});
+
+describe('a step put before a transfer runs between its read and its write', () => {
+  it('"Copy yesterday\'s Mixpanel events into BigQuery, but strip out the IP addresses first"', async () => {
+    const parsed = await parseWith(
+      t,
+      "Copy yesterday's Mixpanel events into BigQuery every night at 2am, but strip out the IP addresses first.",
+      ['mixpanel.export_events', 'bigquery.insert_rows', 'bigquery.run_query'],
+    );
+    expect(actions(parsed)).toEqual(['mixpanel.export_events', 'transform', 'bigquery.insert_rows']);
+  });
+
+  it('"Add the webinar attendees from Zoom to Mailchimp, but tag them in HubSpot before that"', async () => {
+    const parsed = await parseWith(
+      t,
+      "Add the webinar attendees from Zoom to Mailchimp, but tag them 'webinar-may' in HubSpot before that.",
+      ['zoom.list_webinar_participants', 'hubspot.update_contact', 'mailchimp.add_member'],
+    );
+    expect(actions(parsed)).toEqual(['zoom.list_webinar_participants', 'hubspot.update_contact', 'mailchimp.add_member']);
   });
 });
 

@@ -27,13 +27,13 @@ import { type ActionClause, makeClause } from './action-clause.ts';
 import type { Block, Segmentation } from './clauses.ts';
 import { approvalTools, asksApproval, type CatalogEntry, impliedWords, namesAnySystem, namesEntry, systemScore } from './catalog.ts';
 import { expandClause } from './expand.ts';
-import { AMBIGUITY_MARGIN, matchClause, type MatchOutcome, readsData, STRONG } from './match.ts';
+import { AMBIGUITY_MARGIN, matchClause, type MatchOutcome, readsData, readsOnly, STRONG } from './match.ts';
 import { completeTest, readCondition } from './conditions.ts';
 import { describe, workflowDescription, workflowName } from './naming.ts';
 import { clauseParameters, durationMs, FETCH_VERBS, headNoun, negate } from './step-parts.ts';
 import { QUALITY } from './finish.ts';
 import type { ParsedSchedule } from './schedule.ts';
-import { capitalize, contentWords, similarity, slug, stem, WEAK_WORDS, words } from './text.ts';
+import { capitalize, contentWords, slug, stem, WEAK_WORDS, words } from './text.ts';
 import { draftTransform, RESHAPING_VERBS, reshapesData } from './transform.ts';
 import type { StepMatch } from './types.ts';
 
@@ -48,12 +48,6 @@ export interface Built {
   ignored: number;
   name: string;
   description: string;
-}
-
-/** Whether an entry only reads (`hubspot.list_contacts`), so it cannot be what a reshaping verb asks. */
-function readsOnly(entry: CatalogEntry, verb: string): boolean {
-  const op = entry.opVerb;
-  return op !== null && readsData(op) && similarity(op, verb) === 0;
 }
 
 interface Planned {
@@ -200,7 +194,7 @@ export function buildDefinition(
   };
 
   /** The steps of one clause in order: what its phrases add before it (sources, producers), itself, then its destinations. */
-  const clauseSteps = (clause: ActionClause, dependsOn: string[], dataFrom: string | undefined): Planned[] => {
+  const clauseSteps = (clause: ActionClause, dependsOn: string[], dataFrom: string | undefined, between?: ActionClause): Planned[] => {
     const out: Planned[] = [];
     let deps = dependsOn;
     let data = dataFrom;
@@ -228,11 +222,17 @@ export function buildDefinition(
       return out;
     }
     const expansion = expandClause(clause, catalog, { previousSystem });
+    // "Copy the events into BigQuery, but strip out the IPs first": after the read, before the write.
+    const inBetween = (): void => {
+      if (between !== undefined) for (const planned of clauseSteps(between, deps, data)) add(planned);
+    };
+    if (expansion.before.length === 0) inBetween();
     for (const sub of expansion.before) {
       // "When a change order is approved in Procore, … email the subcontractor the signed change order": the event brought it.
       if (broughtByTrigger(sub.text, sub.match)) notes.push(`"${sub.text}": the trigger's event brings it, so it is not read again`);
       else add(actionStep(makeClause(sub.text), deps, data, sub.match));
     }
+    if (expansion.before.length > 0) inBetween();
     // "Each time Dexcom sends a new reading, check it: if …": looking at what the event brought is no step.
     if (
       expansion.main !== null &&
@@ -273,9 +273,13 @@ export function buildDefinition(
     let waited: string | undefined;
     // The test before, when this one follows it directly: both read the same data ("if over 1000 …; if under 100 …").
     let previous: { text: string; data: string | undefined } | undefined;
-    for (const block of blocks) {
+    for (const [index, block] of blocks.entries()) {
+      const following = blocks[index + 1];
+      if (block.kind === 'action' && block.movedBefore === true && following?.kind === 'action') continue;
       if (block.kind === 'action') {
-        const planned = clauseSteps(block.clause, frontier, data);
+        const moved = blocks[index - 1];
+        const between = moved?.kind === 'action' && moved.movedBefore === true ? moved.clause : undefined;
+        const planned = clauseSteps(block.clause, frontier, data, between);
         for (const one of planned) {
           commit(one);
           first ??= one.id;

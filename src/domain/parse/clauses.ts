@@ -25,7 +25,9 @@ import { reorder } from './reorder.ts';
 import { isImperative } from './text.ts';
 
 export type Block =
-  { kind: 'action'; clause: ActionClause } | { kind: 'condition'; text: string; onTrue: Block[]; onFalse: Block[]; negated?: boolean };
+  /** `movedBefore`: the text put it before the next action ("…, but strip the IPs first"), so it runs after that action's reads. */
+  | { kind: 'action'; clause: ActionClause; movedBefore?: true }
+  | { kind: 'condition'; text: string; onTrue: Block[]; onFalse: Block[]; negated?: boolean };
 
 export interface Segmentation {
   blocks: Block[];
@@ -44,7 +46,7 @@ const FINISHES = /^(?:the|it|that|this)\b[\w\s'-]{0,30}?\s+(?:finishes|completes
 const READS_IT = /^(?:check|monitor|poll|read|watch|measure|query)\s+(?:it|them|this|that)\b/i;
 const CONDITION = /^(?:only\s+)?(?:if|in\s+case|unless|provided\s+that)\s+(.+)$/i;
 const ELSE = /^(?:otherwise|else|or\s+else|if\s+not|if\s+it\s+(?:is|does)\s*n[o']t)\b[\s,:]*(.*)$/i;
-const EVENT = /^(?:once|after|as\s+soon\s+as|when|whenever)\s+(.+)$/i;
+const EVENT = /^(?:only\s+)?(?:once|after|as\s+soon\s+as|when|whenever)\s+(.+)$/i;
 /** A test that compares ("is under 20%", "exceeds 90", "is more than 10"): read as a condition even after "when". */
 const COMPARES =
   /\b(?:above|below|under|over|exceeds?|greater|less|more|fewer|higher|lower|at\s+least|at\s+most|equals?|drops?|rises?|[<>]=?)\b|[<>]/i;
@@ -164,6 +166,9 @@ function lastOpenCondition(blocks: readonly Block[]): Extract<Block, { kind: 'co
 
 /** Reads one sentence (or a branch of one) into blocks. */
 class SentenceReader {
+  /** The last action read, for "try again". */
+  private last: ActionClause | undefined;
+
   constructor(
     private readonly ignored: Segmentation['ignored'],
     private readonly namesTarget: NamesTarget,
@@ -258,8 +263,18 @@ class SentenceReader {
       if (event) {
         // "once they sign it, mark …": the run waits for the event, then goes on.
         const inline = splitAtImperative(event[1] ?? '', this.isVerb);
+        // "Publish the draft, but only after Legal signs off": the wait comes before the action it closes.
+        if (inline === null && i === pieces.length - 1 && out.at(-1)?.kind === 'action') {
+          out.splice(out.length - 1, 0, this.action(`wait until ${event[1] ?? ''}`));
+          continue;
+        }
         out.push(this.action(`wait until ${inline?.[0] ?? event[1] ?? ''}`));
         if (inline !== null) out.push(...this.walk([inline[1]]));
+        continue;
+      }
+      // "wait a minute and try again": the last action once more.
+      if (/^(?:try|do|run)\s+(?:it\s+|that\s+)?again$|^retry(?:\s+it)?$/i.test(piece) && this.last !== undefined) {
+        out.push(this.action(this.last.text));
         continue;
       }
       if (NEGATED.test(piece)) {
@@ -326,14 +341,14 @@ class SentenceReader {
       return [];
     }
     if (piece.endsWith(BEFORE_PREVIOUS) && before.length > 0) {
-      before.splice(before.length - 1, 0, this.action(piece.slice(0, -BEFORE_PREVIOUS.length)));
+      before.splice(before.length - 1, 0, { ...this.action(piece.slice(0, -BEFORE_PREVIOUS.length)), movedBefore: true });
       return [];
     }
     // "…, but anonymize the email column first": this one goes before the previous action.
     const first = /^(?:but\s+)?(.+?)\s+first$/i.exec(piece);
     const previous = before[before.length - 1];
     if (first && previous !== undefined) {
-      before.splice(before.length - 1, 0, this.action(first[1] ?? ''));
+      before.splice(before.length - 1, 0, { ...this.action(first[1] ?? ''), movedBefore: true });
       return [];
     }
     // "ping #grid-ops if the SoC goes under 15% - check it via the victron api": the reading the test is about comes first.
@@ -367,10 +382,13 @@ class SentenceReader {
       before[before.length - 1] = this.action(`${last.clause.text}, ${piece}`);
       return [];
     }
+    if (clause.verb !== null && clause.verb !== 'wait') this.last = clause;
     return [{ kind: 'action', clause }];
   }
 
-  private action(text: string): Block {
-    return { kind: 'action', clause: makeClause(text.trim(), this.isVerb) };
+  private action(text: string): Extract<Block, { kind: 'action' }> {
+    const clause = makeClause(text.trim(), this.isVerb);
+    if (clause.verb !== null && clause.verb !== 'wait') this.last = clause;
+    return { kind: 'action', clause };
   }
 }

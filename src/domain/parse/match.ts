@@ -314,3 +314,9 @@ export function phraseWords(text: string): string[] {
 function statusRank(entry: CatalogEntry): number {
   return entry.status === 'ACTIVE' ? 0 : 1;
 }
+
+/** Whether an entry only reads (`hubspot.list_contacts`), so it cannot be what a reshaping verb asks. */
+export function readsOnly(entry: CatalogEntry, verb: string): boolean {
+  const op = entry.opVerb;
+  return op !== null && readsData(op) && similarity(op, verb) === 0;
+}

@@ -37,6 +37,8 @@ export function reorder(sentence: string, blocks: Block[], read: (text: string) 
       return block?.kind === 'action' && block.clause.verb !== null && named.includes(block.clause.verb);
     }) ?? actions.at(-1);
   if (target === undefined) return false;
-  blocks.splice(target, 0, ...read(what));
+  // "… before loading": it runs after what the load reads, just before it writes.
+  const moved = read(what).map((b) => (b.kind === 'action' && tail !== null ? { ...b, movedBefore: true as const } : b));
+  blocks.splice(target, 0, ...moved);
   return true;
 }

@@ -248,6 +248,8 @@ export const VERBS: readonly string[] = [
   'combine',
   'split',
   'freeze',
+  'try',
+  'retry',
 ];
 
 /** Phrasal verbs, read as one word when the particle follows the verb directly ("roll back" → rollback). */
