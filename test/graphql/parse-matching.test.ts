@@ -56,6 +56,17 @@ describe('idioms', () => {
   });
 });
 
+describe('direction', () => {
+  it('"load them into the table" writes: an insert, not a query', async () => {
+    const parsed = await parseWith(
+      t,
+      "Every day at 6am, pull yesterday's Stripe payouts and load them into the 'payouts' table in BigQuery.",
+      ['stripe.list_payouts', 'bigquery.insert_rows', 'bigquery.run_query'],
+    );
+    expect(actions(parsed)).toEqual(['stripe.list_payouts', 'bigquery.insert_rows']);
+  });
+});
+
 describe('what cannot be done is reported invalid', () => {
   it('a destination product that is not offered ("over to Brevo") leaves the step unmatched', async () => {
     const parsed = await parseWith(t, 'Move all our contacts from Mailchimp over to Brevo.', [

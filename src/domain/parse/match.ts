@@ -160,13 +160,17 @@ export function scoreWords(cw: ClauseWords, entry: CatalogEntry, context: MatchC
   if (verb !== null) {
     // "remove duplicates" (dedupe), "run sentiment analysis" (analyze): the object names the action.
     objectNamesAction = opVerb !== null && cw.objects.some((w) => !WEAK_WORDS.has(stem(w)) && specificMatch(w, opVerb));
+    // "load them into the table": a transfer verb with a destination writes (it stores), so its read synonyms do not count.
+    const writes = /\b(?:into|onto)\b/i.test(cw.text) && direction(verb) === 'transfer';
+    const like = (target: string): number =>
+      writes ? Math.max(stem(verb) === stem(target) ? 1 : 0, similarity('store', target)) : similarity(verb, target);
     verbOp = Math.max(
-      entry.opVerb !== null ? similarity(verb, entry.opVerb) : 0,
-      bestSimilarity(verb, entry.opNouns),
+      entry.opVerb !== null ? like(entry.opVerb) : 0,
+      Math.max(0, ...entry.opNouns.map(like)),
       systemScore([verb], entry),
       objectNamesAction ? SYNONYM : 0,
     );
-    if (verbOp === 0 && opVerb === null && entry.kind === 'tool' && readsData(verb)) verbOp = SYNONYM;
+    if (verbOp === 0 && opVerb === null && entry.kind === 'tool' && readsData(verb) && !writes) verbOp = SYNONYM;
     else if (verbOp === 0 && opVerb !== null && sameDirection(verb, opVerb)) verbOp = PARTIAL;
   }
   const verbDesc = verb === null || verbOp > 0 ? 0 : bestSimilarity(verb, entry.descWords);
