@@ -179,9 +179,9 @@ describeHeldOut('the third development set (dev2.json: written blind, then used 
   ...sealed,
 ]);
 
-describeHeldOut(
-  'the sealed evaluation set (sealed2.json: run once, at the end, on instructions nobody tuned towards)',
-  'sealed2',
-  sealed2,
-  [...corpus, ...holdout, ...sealed, ...dev2],
-);
+describeHeldOut('the fourth held-out set (sealed2.json: run once unseen, a development set since)', 'sealed2', sealed2, [
+  ...corpus,
+  ...holdout,
+  ...sealed,
+  ...dev2,
+]);
