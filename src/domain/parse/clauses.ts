@@ -23,6 +23,7 @@ import { type ActionClause, type IsVerb, makeClause, participleClause } from './
 import { opposite } from './conditions.ts';
 import { reorder } from './reorder.ts';
 import { isImperative } from './text.ts';
+import { AMOUNT } from './trigger.ts';
 
 export type Block =
   /** `movedBefore`: the text put it before the next action ("…, but strip the IPs first"), so it runs after that action's reads. */
@@ -38,7 +39,6 @@ export interface Segmentation {
 /** Tells whether a verbless fragment names a tool or agent ("…, then the ReportGenerator"). */
 export type NamesTarget = (text: string) => boolean;
 
-const AMOUNT = '(\\d+(?:\\.\\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)';
 const UNIT = 'seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?';
 /** An event that is a step of the run ending: "the upgrade finishes", "it is done". */
 const FINISHES = /^(?:the|it|that|this)\b[\w\s'-]{0,30}?\s+(?:finishes|completes|ends|is\s+(?:done|finished|complete|completed|over))$/i;

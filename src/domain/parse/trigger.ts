@@ -14,6 +14,7 @@
  */
 
 import lemmatizer from 'wink-lemmatizer';
+import { countOf } from './schedule-words.ts';
 import { verbBase } from './text.ts';
 
 /** What {@link extractTrigger} found. */
@@ -32,7 +33,8 @@ const LEADING = new RegExp(`^(?:(?:and|so|then|please|just)\\s+)*${EVENT_WORDS}\
 const LEADING_EACH = /^(?:for|on)\s+(?:(?:each|every|any)\s+(new\s+)?|(new)\s+)(.+)$/is;
 /** "… whenever someone logs in", "… each time a customer upgrades", "… when the page changes". */
 const TRAILING = /^(.+?)[\s,]+(whenever|when|each\s+time|every\s+time|as\s+soon\s+as|any\s*time)\s+(.+)$/i;
-const AMOUNT = '(\\d+(?:\\.\\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)';
+/** An amount of time units, in digits or words ("24", "three", "an"). */
+export const AMOUNT = '(\\d+(?:\\.\\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)';
 /** "… 24 hours after a ticket is solved". */
 const DELAYED = new RegExp(`^(.+?)\\s+${AMOUNT}\\s+(minutes?|hours?|days?|weeks?)\\s+after\\s+(.+)$`, 'i');
 /** "Three days after a ticket is solved, send …". */
@@ -42,25 +44,12 @@ const OBJECT_EACH =
   /^([A-Za-z-]+)\s+(?:every|each|any)\s+(new\s+)?(.+?)(?=\s+(?:into|to|onto|in|as|with|via|through|and|then)\s+|\s*[,;]|$)(.*)$/i;
 /** "every lead that fills the demo form -> enrich it …": a heading naming each thing that arrives. */
 const EACH_HEADING = /^((?:every|each|any)\s+[^,:>→]+?)\s*(?:->|→|=>)\s*(.+)$/i;
-const NUMBERS: Readonly<Record<string, number>> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  twelve: 12,
-};
 
 /** "24", "three", "an" → a number. */
 export function amountOf(word: string): number {
-  return /^\d/.test(word) ? Number(word) : (NUMBERS[word.toLowerCase()] ?? 1);
+  if (/^\d/.test(word)) return Number(word);
+  const count = countOf(word);
+  return Number.isNaN(count) ? 1 : count;
 }
 /** "… after the nightly run reports failures". */
 const AFTER = /^(.+?)[\s,]+(?:right\s+|just\s+|only\s+)?after\s+(.+)$/i;
