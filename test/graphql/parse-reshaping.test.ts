@@ -98,6 +98,10 @@ describe('reshaping clauses become transform steps', () => {
     const missing = await parse('Pull the orders from Shopify and convert them to PDF with CloudConvert.', ['shopify.list_orders']);
     expect(actions(missing)).not.toContain('transform');
     expect(missing.valid).toBe(false);
+    // A read is no reshaping: without a tool for it the workflow is invalid, not a pass-through.
+    const read = await parse('Every morning pull the test results and email them to QA.', ['email.send']);
+    expect(actions(read)).toEqual(['pull_results', 'email.send']);
+    expect(read.valid).toBe(false);
   });
 });
 

@@ -52,7 +52,11 @@ export function reshapesData(clause: ActionClause): boolean {
   const verb = clause.verb;
   if (verb === null) return false;
   if (RESHAPING_VERBS.has(verb)) return true;
-  return PARTIAL_VERBS.has(verb) && DATA_OBJECT.test(objectText(clause));
+  if (!PARTIAL_VERBS.has(verb)) return false;
+  const object = objectText(clause);
+  // "pull out the invoice number", "take only the top 10"; "pull the test results" is a read that needs a tool.
+  if (['pull', 'take', 'pick'].includes(verb)) return /^(?:out|only)\b|\b(?:top|first)\s+\d/.test(object);
+  return DATA_OBJECT.test(object);
 }
 
 /** The expression for a reshaping clause (see the module comment). */
