@@ -56,7 +56,7 @@ export const VERB_CONFLICT = 0.75;
 export const CONTINUITY = 0.75;
 /** Verbs that name no operation by themselves: `ci.run_pipeline`, `twilio.make_call`. */
 const LIGHT_VERBS: ReadonlySet<string> = new Set(['run', 'make', 'do', 'perform', 'execute', 'have']);
-/** Concept groups whose verbs say which channel carries a message (vocabulary.ts). */
+/** Concept groups whose verbs say which channel carries a message (concept-groups.ts). */
 const CHANNELS: ReadonlySet<string> = new Set(['oncall', 'sms', 'chat', 'email', 'social']);
 /** Credit for a verb that differs from the operation's but goes the same way (both read, or both write). */
 const PARTIAL = 0.35;

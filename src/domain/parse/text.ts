@@ -1,6 +1,7 @@
 import lemmatizer from 'wink-lemmatizer';
 import porter2 from 'wink-porter2-stemmer';
-import { CONCEPT_GROUPS, PHRASAL_VERBS, VERBS } from './vocabulary.ts';
+import { CONCEPT_GROUPS } from './concept-groups.ts';
+import { PHRASAL_VERBS, VERBS } from './vocabulary.ts';
 /**
  * Word-level helpers for the deterministic parser: tokenizing, matching keys from a lemmatizer
  * and the Porter2 stemmer (pull/pulls/pulling/pulled, sent/send, generate/generator,
