@@ -3,7 +3,8 @@
 // the handler's reply), which count what they are asked; unreadable cards never fail a parse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateAgentDocument, CreateWorkspaceDocument, ParseWorkflowDocument, type ParseWorkflowMutation } from '../gql/graphql.ts';
-import { type AgentHandler, AgentReply, gate, startHttpAgent, type TestAgent } from '../support/agents.ts';
+import { type AgentHandler, AgentReply, gate, startHttpAgent, type TestAgent, testAgentCard } from '../support/agents.ts';
+import type { AgentCard } from '@a2a-js/sdk';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 type Parsed = Extract<ParseWorkflowMutation['parseWorkflow'], { __typename: 'ParsedWorkflow' }>;
@@ -17,20 +18,10 @@ const servers: TestAgent[] = [];
 const never = gate();
 
 /** A v1.0 agent card publishing `skills`. */
-function card(url: string, skills: Record<string, unknown>[]): Record<string, unknown> {
-  return {
-    name: 'Card of a test agent',
-    description: 'Served by a test',
-    supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
-    version: '1.0.0',
-    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
-    securitySchemes: {},
-    securityRequirements: [],
-    defaultInputModes: ['application/json'],
-    defaultOutputModes: ['application/json'],
-    skills,
-    signatures: [],
-  };
+function card(url: string, skills: Record<string, unknown>[]): unknown {
+  // Skills as a test writes them (some without the fields the SDK's type requires): the parser must cope.
+  const published = skills as unknown as AgentCard['skills'];
+  return testAgentCard(url, { name: 'Card of a test agent', description: 'Served by a test', skills: published });
 }
 
 /** A loopback server answering its card path with `reply(url)` (404 elsewhere); it records every request. */

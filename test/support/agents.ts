@@ -270,6 +270,29 @@ export interface A2AAgentOptions {
   reply?: 'message' | 'task';
 }
 
+/** The agent card of a test agent served at `url` (JSON-RPC at {@link A2A_RPC_PATH}), publishing `skills`. */
+export function testAgentCard(
+  url: string,
+  options: { protocolVersion?: string; skills?: AgentCard['skills']; name?: string; description?: string } = {},
+): AgentCard {
+  return {
+    name: options.name ?? 'Test agent',
+    description: options.description ?? 'Answers with whatever the test handler returns.',
+    supportedInterfaces: [
+      { url: `${url}${A2A_RPC_PATH}`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: options.protocolVersion ?? '1.0' },
+    ],
+    provider: undefined,
+    version: '1.0.0',
+    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
+    securitySchemes: {},
+    securityRequirements: [],
+    defaultInputModes: ['application/json'],
+    defaultOutputModes: ['application/json'],
+    skills: options.skills ?? [],
+    signatures: [],
+  };
+}
+
 /**
  * A real A2A agent (JSON-RPC transport, v1.0 unless told otherwise) built from the SDK's DefaultRequestHandler and
  * express helpers. Its card is at `/.well-known/agent-card.json`, JSON-RPC at {@link A2A_RPC_PATH}.
@@ -286,20 +309,7 @@ export async function startA2AAgent(handler: AgentHandler, options: A2AAgentOpti
   const server = createServer(app);
   const url = await listen(server);
 
-  const card: AgentCard = {
-    name: 'Test agent',
-    description: 'Answers with whatever the test handler returns.',
-    supportedInterfaces: [{ url: `${url}${A2A_RPC_PATH}`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion }],
-    provider: undefined,
-    version: '1.0.0',
-    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
-    securitySchemes: {},
-    securityRequirements: [],
-    defaultInputModes: ['application/json'],
-    defaultOutputModes: ['application/json'],
-    skills: [],
-    signatures: [],
-  };
+  const card = testAgentCard(url, { protocolVersion });
   const requestHandler = new DefaultRequestHandler(
     card,
     new InMemoryTaskStore(),
